@@ -27,11 +27,6 @@ LOCAL_DIR = ROOT / ".odyssey"
 DEFAULT_PORT = 54322
 
 
-def _flatten(exc: BaseException) -> str:
-    """An exception's message folded onto one line."""
-    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-
-
 class CliError(RuntimeError):
     """A user-facing failure: printed as one line, exit status 1."""
 
@@ -187,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"odyssey: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     except psycopg.OperationalError as exc:
-        print(f"odyssey: database unreachable: {_flatten(exc)}", file=sys.stderr)
+        print(f"odyssey: database unreachable: {migrate.flatten(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
 
 

@@ -22,7 +22,7 @@ _NAME = re.compile(r"^(?P<version>\d{14})_(?P<name>[a-z0-9_]+)\.sql$")
 _LOCK_KEY = 7_155_001
 
 
-def _flatten(exc: BaseException) -> str:
+def flatten(exc: BaseException) -> str:
     """An exception's message folded onto one line."""
     return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
@@ -125,7 +125,7 @@ def migrate(url: str, superuser_url: str | None = None, directory: Path = MIGRAT
         with psycopg.connect(superuser_url or url, connect_timeout=5) as probe:
             real = is_real_supabase(probe)
     except psycopg.OperationalError as exc:
-        raise MigrationError(f"database unreachable: {_flatten(exc)}") from exc
+        raise MigrationError(f"database unreachable: {flatten(exc)}") from exc
     if not real:
         apply_shim(superuser_url or url)
 
