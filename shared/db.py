@@ -1,0 +1,149 @@
+"""Database access: one lazily created pool per process, one transaction per request, explicit roles.
+
+* The pool (psycopg_pool) is created on first use and reused across warm invocations. Connections use
+  `prepare_threshold=None` and autocommit outside our explicit transactions, so the code is safe behind
+  Supabase's transaction pooler: nothing is session-scoped, identity is set with `SET LOCAL` per transaction.
+* `as_user(claims)`: `SET LOCAL ROLE authenticated` + `request.jwt.claims` (transaction-local), so RLS
+  decides what the caller sees. `as_service()`: `SET LOCAL ROLE service_role` (BYPASSRLS) — only in functions
+  whose docstring says why. `as_anon()`: the `anon` role, for public functions.
+* Each transaction sets `statement_timeout` locally. Pool exhausted, database unreachable, or a statement
+  cancelled by the timeout → `DatabaseUnavailableError` (503 with Retry-After), within the pool timeout
+  (1.5 s by default) rather than a hang: connections use `connect_timeout`.
+
+psycopg is imported on first use so that functions which never touch the database (and cheap ones such as
+heartbeat) do not pay for it at cold start.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Literal
+
+from shared.errors import DatabaseUnavailableError
+from shared.settings import FunctionSettings
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg_pool import ConnectionPool
+
+DbRole = Literal["authenticated", "service_role", "anon"]
+
+_pools: dict[tuple[str, int, float, int], ConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool_key(settings: FunctionSettings) -> tuple[str, int, float, int]:
+    return (
+        settings.secret("SUPABASE_DB_URL"),
+        settings.db_pool_max_size,
+        settings.db_pool_timeout_s,
+        settings.db_connect_timeout_s,
+    )
+
+
+def get_pool(settings: FunctionSettings) -> ConnectionPool:
+    """The process-wide pool for this database URL and pool configuration, created (not connected) lazily."""
+    key = _pool_key(settings)
+    pool = _pools.get(key)
+    if pool is not None:
+        return pool
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            from psycopg_pool import ConnectionPool
+
+            url, max_size, timeout, connect_timeout = key
+            pool = ConnectionPool(
+                url,
+                min_size=0,
+                max_size=max_size,
+                timeout=timeout,
+                open=True,
+                check=ConnectionPool.check_connection,
+                reconnect_timeout=max(5.0, timeout * 4),
+                max_idle=300,
+                kwargs={"autocommit": True, "prepare_threshold": None, "connect_timeout": connect_timeout},
+                name="odyssey",
+            )
+            _pools[key] = pool
+    return pool
+
+
+def close_pools() -> None:
+    """Close every pool of the process (tests and tooling; functions never need to)."""
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close(timeout=1)
+        _pools.clear()
+
+
+@contextmanager
+def transaction(
+    settings: FunctionSettings,
+    role: DbRole,
+    claims: Mapping[str, Any] | None = None,
+    *,
+    statement_timeout_ms: int | None = None,
+    pool_timeout_s: float | None = None,
+) -> Iterator[Connection[Any]]:
+    """One transaction as `role`, committed when the block ends and rolled back if it raises.
+
+    Raises `DatabaseUnavailableError` when no connection is available in time, the database is unreachable,
+    or a statement is cancelled by the statement timeout. Other database errors propagate unchanged.
+    """
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    pool = get_pool(settings)
+    timeout_ms = statement_timeout_ms or settings.statement_timeout_ms
+    try:
+        conn = pool.getconn(timeout=pool_timeout_s)
+    except PoolTimeout:
+        raise DatabaseUnavailableError("no database connection became available in time", retry_after=2) from None
+    except psycopg.OperationalError:
+        raise DatabaseUnavailableError("the database is unreachable", retry_after=5) from None
+    try:
+        with conn.transaction():
+            if role == "authenticated":
+                conn.execute("set local role authenticated")
+            elif role == "service_role":
+                conn.execute("set local role service_role")
+            else:
+                conn.execute("set local role anon")
+            conn.execute(
+                "select set_config('request.jwt.claims', %s, true), set_config('statement_timeout', %s, true)",
+                (json.dumps(dict(claims or {}), default=str), str(timeout_ms)),
+            )
+            yield conn
+    except psycopg.errors.QueryCanceled:
+        raise DatabaseUnavailableError("the database did not answer within the statement timeout", retry_after=2) from None
+    except psycopg.OperationalError:
+        raise DatabaseUnavailableError("the database connection failed", retry_after=5) from None
+    finally:
+        pool.putconn(conn)
+
+
+class Database:
+    """The database of one function (its settings), with the three ways of opening a transaction."""
+
+    def __init__(self, settings: FunctionSettings, claims: Mapping[str, Any] | None = None) -> None:
+        self.settings = settings
+        self._claims = claims
+
+    def as_user(self, claims: Mapping[str, Any] | None = None) -> Any:
+        """A transaction as `authenticated` with the caller's claims (default: the current call's). RLS applies."""
+        use = claims if claims is not None else self._claims
+        if not use or not use.get("sub"):
+            raise ValueError("as_user needs the claims of a signed-in user")
+        return transaction(self.settings, "authenticated", {**use, "role": "authenticated"})
+
+    def as_service(self) -> Any:
+        """A transaction as `service_role` (bypasses RLS). Only where the function's docstring explains why."""
+        return transaction(self.settings, "service_role", {"role": "service_role"})
+
+    def as_anon(self) -> Any:
+        """A transaction as `anon`, the least privileged role (public functions)."""
+        return transaction(self.settings, "anon", {"role": "anon"})
