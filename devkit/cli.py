@@ -34,7 +34,8 @@ class CliError(RuntimeError):
 def local_cluster() -> Cluster:
     """The private development cluster (created on first use, kept between runs)."""
     port = int(os.environ.get("ODYSSEY_DB_PORT", DEFAULT_PORT))
-    return Cluster(data_dir=LOCAL_DIR / "db", port=port)
+    data_dir = Path(os.environ["ODYSSEY_DB_DIR"]) if os.environ.get("ODYSSEY_DB_DIR") else LOCAL_DIR / "db"
+    return Cluster(data_dir=data_dir, port=port)
 
 
 def target_urls(database_url: str | None) -> tuple[str, str | None, Cluster | None]:
@@ -100,7 +101,10 @@ def cmd_db_reset(args: argparse.Namespace) -> None:
 def _seed(url: str, scale: str) -> None:
     from devkit import seed  # imported lazily: only seeding needs it
 
-    seed.run(url, scale=scale)
+    try:
+        seed.run(url, scale=scale)
+    except seed.SeedError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_db_seed(args: argparse.Namespace) -> None:
@@ -116,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     from devkit import seed
 
     if seed.is_empty(url):
-        seed.run(url, scale="small")
+        _seed(url, "small")
     print(f"database: {url}")
     print(seed.summary(url))
     try:
