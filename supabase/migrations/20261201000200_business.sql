@@ -192,17 +192,18 @@ create table public.payroll_runs (
   paid_by uuid references auth.users (id),
   paid_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now(),
-  constraint payroll_runs_period_order check (period_end >= period_start)
+  updated_at timestamptz not null default now()
 );
 comment on table public.payroll_runs is 'A payroll run of an organization for a pay period: draft → approved → paid, or void.';
 create index idx_payroll_runs_org on public.payroll_runs (organization_id, period_start);
 create index idx_payroll_runs_status on public.payroll_runs (status);
-create index idx_payroll_runs_created_by on public.payroll_runs (created_by);
-create index idx_payroll_runs_approved_by on public.payroll_runs (approved_by);
-create index idx_payroll_runs_paid_by on public.payroll_runs (paid_by);
+-- Index names shared with the run-payroll migration (it creates them `if not exists`; the period-order check
+-- constraint payroll_runs_period_order is also added there).
+create index payroll_runs_created_by_idx on public.payroll_runs (created_by);
+create index payroll_runs_approved_by_idx on public.payroll_runs (approved_by);
+create index payroll_runs_paid_by_idx on public.payroll_runs (paid_by);
 -- one live regular run per organization and period (off-cycle and correction runs may repeat)
-create unique index uq_payroll_runs_regular_period on public.payroll_runs (organization_id, period_start, period_end)
+create unique index payroll_runs_one_regular_per_period on public.payroll_runs (organization_id, period_start, period_end)
   where kind = 'regular' and status <> 'void';
 
 create table public.paystubs (
@@ -213,11 +214,11 @@ create table public.paystubs (
   status text not null default 'prepared' check (status in ('prepared', 'approved', 'processed', 'voided')),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  unique (payroll_run_id, employee_id)
+  constraint paystubs_run_employee_key unique (payroll_run_id, employee_id)
 );
 comment on table public.paystubs is 'One pay statement per (payroll run, employee); its money columns come with run-payroll.';
 create index idx_paystubs_employee on public.paystubs (employee_id);
-create index idx_paystubs_org on public.paystubs (organization_id);
+create index paystubs_organization_idx on public.paystubs (organization_id);
 
 -- the employee of a time entry or paystub belongs to the same organization
 create function private.check_employee_organization()
@@ -226,22 +227,23 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
+  -- an AFTER trigger, so that row level security has refused a foreign tenant (42501) before this runs
   if new.employee_id is not null and not exists (
     select 1 from public.employees e where e.id = new.employee_id and e.organization_id = new.organization_id
   ) then
     raise exception 'employee % does not belong to organization %', new.employee_id, new.organization_id
       using errcode = '23503';
   end if;
-  return new;
+  return null;
 end
 $$;
 comment on function private.check_employee_organization() is
   'Trigger: refuses an employee_id of another organization. SECURITY DEFINER so that the check sees the employee whatever the caller may read.';
 revoke all on function private.check_employee_organization() from public, anon, authenticated;
 
-create trigger check_employee_organization before insert or update of employee_id, organization_id
+create trigger check_employee_organization after insert or update of employee_id, organization_id
 on public.time_entries for each row execute function private.check_employee_organization();
-create trigger check_employee_organization before insert or update of employee_id, organization_id
+create trigger check_employee_organization after insert or update of employee_id, organization_id
 on public.paystubs for each row execute function private.check_employee_organization();
 
 -- the caller's own employee records
