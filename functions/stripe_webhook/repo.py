@@ -1,0 +1,345 @@
+"""The stripe-webhook's SQL: `SqlStore` (the service's `Store` over one open transaction) and the delivery
+pipeline around it — ledger insert, per-object locks, merge, projection, outcome — in one transaction.
+
+Every statement is parameterised. The caller's connection must be in autocommit mode (pool connections
+are); each event gets its own transaction here, as `service_role`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from functions.stripe_webhook import service
+from functions.stripe_webhook.models import (
+    SNAP_TYPES,
+    Binding,
+    Event,
+    OrgInvoice,
+    Outcome,
+    PaymentRow,
+    PlanPrice,
+    SubscriptionRow,
+)
+from functions.stripe_webhook.service import Stored
+
+log = logging.getLogger("odyssey.stripe_webhook")
+
+_LINK_COLUMNS = {"customer", "payment_intent", "invoice", "product"}
+_FINAL = ("applied", "pending", "ignored", "acknowledged")
+RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation,
+             pg_errors.LockNotAvailable)
+
+
+class SqlStore:
+    """`service.Store` over one connection inside an open transaction."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def lock(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7155))", (key,))
+
+    @staticmethod
+    def _stored(kind: str, row: tuple[Any, ...]) -> Stored:
+        oid, terminal, created, rank, event_id, data = row
+        snap = SNAP_TYPES[kind].model_validate(data)
+        return Stored(kind, oid, (terminal, created, rank, event_id), snap)  # type: ignore[arg-type]
+
+    def get(self, kind: str, object_id: str) -> Stored | None:
+        row = self.conn.execute(
+            "select id, version_terminal, version_created, version_rank, version_event, data"
+            " from public.stripe_objects where kind = %s and id = %s", (kind, object_id)).fetchone()
+        return self._stored(kind, row) if row else None
+
+    def put(self, stored: Stored) -> None:
+        links = service.links(stored.snap)
+        t, c, r, e = stored.version
+        self.conn.execute(
+            "insert into public.stripe_objects as o (kind, id, version_terminal, version_created, version_rank,"
+            " version_event, customer, payment_intent, invoice, product, data)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
+            " on conflict (kind, id) do update set version_terminal = excluded.version_terminal,"
+            " version_created = excluded.version_created, version_rank = excluded.version_rank,"
+            " version_event = excluded.version_event, customer = excluded.customer,"
+            " payment_intent = excluded.payment_intent, invoice = excluded.invoice, product = excluded.product,"
+            " data = excluded.data, updated_at = now()",
+            (stored.kind, stored.id, t, c, r, e, links.get("customer"), links.get("payment_intent"),
+             links.get("invoice"), links.get("product"), stored.snap.model_dump_json()),
+        )
+
+    def find(self, kind: str, link: str, value: str) -> list[Stored]:
+        if link not in _LINK_COLUMNS:
+            raise ValueError(f"unknown link {link}")
+        rows = self.conn.execute(
+            "select id, version_terminal, version_created, version_rank, version_event, data"  # noqa: S608
+            f" from public.stripe_objects where kind = %s and {link} = %s order by id", (kind, value)).fetchall()
+        return [self._stored(kind, r) for r in rows]
+
+    def binding(self, customer: str) -> Binding | None:
+        row = self.conn.execute(
+            "select organization_id, deleted from public.stripe_customer_bindings where stripe_customer_id = %s",
+            (customer,)).fetchone()
+        if row:
+            return Binding(stripe_customer_id=customer, organization_id=row[0], deleted=row[1])
+        row = self.conn.execute("select id from public.organizations where stripe_customer_id = %s",
+                                (customer,)).fetchone()
+        return Binding(stripe_customer_id=customer, organization_id=row[0]) if row else None
+
+    def bind(self, binding: Binding) -> None:
+        self.conn.execute(
+            "insert into public.stripe_customer_bindings as b (stripe_customer_id, organization_id, deleted, deleted_at)"
+            " values (%s, %s, %s, case when %s then now() end)"
+            " on conflict (stripe_customer_id) do update set deleted = b.deleted or excluded.deleted,"
+            " deleted_at = coalesce(b.deleted_at, excluded.deleted_at)",
+            (binding.stripe_customer_id, binding.organization_id, binding.deleted, binding.deleted))
+        if binding.deleted:
+            self.conn.execute(
+                "update public.organizations set stripe_customer_id = null, updated_at = now()"
+                " where id = %s and stripe_customer_id = %s", (binding.organization_id, binding.stripe_customer_id))
+        else:
+            self.conn.execute(
+                "update public.organizations set stripe_customer_id = %s, updated_at = now()"
+                " where id = %s and stripe_customer_id is distinct from %s",
+                (binding.stripe_customer_id, binding.organization_id, binding.stripe_customer_id))
+
+    def organization_exists(self, organization_id: int) -> bool:
+        return self.conn.execute("select 1 from public.organizations where id = %s",
+                                 (organization_id,)).fetchone() is not None
+
+    def plan_for_price(self, price_id: str) -> int | None:
+        row = self.conn.execute("select id from public.subscription_plans where stripe_price_id = %s",
+                                (price_id,)).fetchone()
+        return row[0] if row else None
+
+    def update_plan(self, plan: PlanPrice) -> None:
+        self.conn.execute(
+            "update public.subscription_plans set active = %s, price_monthly = coalesce(%s, price_monthly),"
+            " price_yearly = coalesce(%s, price_yearly)"
+            " where stripe_price_id = %s and (active is distinct from %s"
+            "  or (%s::numeric is not null and price_monthly is distinct from %s)"
+            "  or (%s::numeric is not null and price_yearly is distinct from %s))",
+            (plan.active, plan.price_monthly, plan.price_yearly, plan.stripe_price_id, plan.active,
+             plan.price_monthly, plan.price_monthly, plan.price_yearly, plan.price_yearly))
+
+    def put_subscription(self, row: SubscriptionRow) -> None:
+        got = self.conn.execute(
+            "insert into public.subscriptions as s (organization_id, plan_id, stripe_subscription_id, status,"
+            " current_period_start, current_period_end, cancel_at_period_end, cancelled_at, trial_start, trial_end,"
+            " stripe_status, stripe_customer_id, stripe_price_id, last_event_created)"
+            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " on conflict (organization_id) do update set plan_id = excluded.plan_id,"
+            " stripe_subscription_id = excluded.stripe_subscription_id, status = excluded.status,"
+            " current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,"
+            " cancel_at_period_end = excluded.cancel_at_period_end, cancelled_at = excluded.cancelled_at,"
+            " trial_start = excluded.trial_start, trial_end = excluded.trial_end,"
+            " stripe_status = excluded.stripe_status, stripe_customer_id = excluded.stripe_customer_id,"
+            " stripe_price_id = excluded.stripe_price_id, last_event_created = excluded.last_event_created"
+            " returning id",
+            (row.organization_id, row.plan_id, row.stripe_subscription_id, row.status, row.current_period_start,
+             row.current_period_end, row.cancel_at_period_end, row.cancelled_at, row.trial_start, row.trial_end,
+             row.stripe_status, row.stripe_customer_id, row.stripe_price_id, row.last_event_created)).fetchone()
+        assert got is not None
+        plan = row.plan_id if row.status in service.LIVE_STATUSES else None
+        self.conn.execute(
+            "update public.organizations set subscription_id = %s, updated_at = now()"
+            " where id = %s and subscription_id is distinct from %s", (plan, row.organization_id, plan))
+        self.conn.execute(
+            "update public.payments set subscription_id = %s where organization_id = %s"
+            " and stripe_subscription_id = %s and subscription_id is distinct from %s",
+            (got[0], row.organization_id, row.stripe_subscription_id, got[0]))
+
+    def put_payment(self, row: PaymentRow) -> None:
+        key = "stripe_invoice_id" if row.stripe_invoice_id else "stripe_payment_intent_id"
+        self.conn.execute(
+            "insert into public.payments as p (organization_id, subscription_id, invoice_id, amount, currency, status,"  # noqa: S608
+            " payment_method, stripe_payment_intent_id, stripe_charge_id, failure_reason, processed_at,"
+            " stripe_invoice_id, stripe_subscription_id, amount_refunded, dispute_status)"
+            " values (%s, (select id from public.subscriptions where stripe_subscription_id = %s"
+            "   and organization_id = %s), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            f" on conflict ({key}) do update set organization_id = excluded.organization_id,"
+            " subscription_id = excluded.subscription_id, invoice_id = excluded.invoice_id, amount = excluded.amount,"
+            " currency = excluded.currency, status = excluded.status, payment_method = excluded.payment_method,"
+            " stripe_payment_intent_id = excluded.stripe_payment_intent_id, stripe_charge_id = excluded.stripe_charge_id,"
+            " failure_reason = excluded.failure_reason, processed_at = excluded.processed_at,"
+            " stripe_subscription_id = excluded.stripe_subscription_id, amount_refunded = excluded.amount_refunded,"
+            " dispute_status = excluded.dispute_status, updated_at = now()",
+            (row.organization_id, row.stripe_subscription_id, row.organization_id, row.invoice_id, row.amount,
+             row.currency, row.status, row.payment_method, row.stripe_payment_intent_id, row.stripe_charge_id,
+             row.failure_reason, row.processed_at, row.stripe_invoice_id, row.stripe_subscription_id,
+             row.amount_refunded, row.dispute_status))
+
+    def payments_for_invoice(self, invoice_id: int) -> list[PaymentRow]:
+        rows = self.conn.execute(
+            "select " + ", ".join(PAYMENT_COLUMNS) + " from public.payments where invoice_id = %s"
+            " order by stripe_payment_intent_id", (invoice_id,)).fetchall()
+        return [PaymentRow(**dict(zip(PAYMENT_COLUMNS, r, strict=True))) for r in rows]
+
+    def org_invoice(self, invoice_id: int) -> OrgInvoice | None:
+        row = self.conn.execute(
+            "select " + ", ".join(INVOICE_COLUMNS) + " from public.invoices where id = %s for update",
+            (invoice_id,)).fetchone()
+        if row is None:
+            return None
+        values = dict(zip(INVOICE_COLUMNS, row, strict=True))
+        values["amount_paid"] = values["amount_paid"] or Decimal("0.00")
+        return OrgInvoice(**values)
+
+    def put_org_invoice(self, invoice: OrgInvoice) -> None:
+        self.conn.execute(
+            "update public.invoices set amount_paid = %s, balance_due = %s, status = %s, paid_at = %s,"
+            " stripe_payment_intent_id = %s where id = %s and (amount_paid, balance_due, status, paid_at,"
+            " stripe_payment_intent_id) is distinct from (%s::numeric, %s::numeric, %s::text, %s::timestamptz, %s::text)",
+            (invoice.amount_paid, invoice.balance_due, invoice.status, invoice.paid_at,
+             invoice.stripe_payment_intent_id, invoice.id, invoice.amount_paid, invoice.balance_due,
+             invoice.status, invoice.paid_at, invoice.stripe_payment_intent_id))
+
+    def add_pending(self, event_id: str, waiting_for: str) -> None:
+        self.conn.execute(
+            "insert into public.stripe_pending_events (waiting_for, event_id) values (%s, %s)"
+            " on conflict do nothing", (waiting_for, event_id))
+
+    def resolve_pending(self, waiting_for: str) -> list[str]:
+        rows = self.conn.execute(
+            "with done as (delete from public.stripe_pending_events where waiting_for = %s returning event_id)"
+            " update public.stripe_events e set outcome = 'applied', processed_at = now(), error = null"
+            " from done where e.id = done.event_id returning e.id", (waiting_for,)).fetchall()
+        return sorted(r[0] for r in rows)
+
+
+PAYMENT_COLUMNS = (
+    "organization_id", "stripe_invoice_id", "stripe_payment_intent_id", "stripe_subscription_id", "invoice_id",
+    "amount", "currency", "status", "payment_method", "stripe_charge_id", "failure_reason", "processed_at",
+    "amount_refunded", "dispute_status",
+)
+INVOICE_COLUMNS = (
+    "id", "organization_id", "total", "status", "due_date", "amount_paid", "balance_due", "paid_at",
+    "stripe_payment_intent_id",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The pipeline
+
+
+def _ledger_begin(conn: psycopg.Connection[Any], event: Event, payload: str, source: str) -> bool:
+    """Insert the ledger row (or count another attempt). True when the event must be processed now.
+
+    A concurrent delivery of the same id waits here on the primary key until the first one commits (then it
+    sees a final outcome: a duplicate) or rolls back (then it goes ahead itself).
+    """
+    row = conn.execute(
+        "insert into public.stripe_events as e (id, type, api_version, livemode, created, outcome, source, payload)"
+        " values (%s, %s, %s, %s, to_timestamp(%s), 'applied', %s, %s::jsonb)"
+        " on conflict (id) do update set attempts = e.attempts + 1"
+        " returning (xmax = 0) as inserted, e.outcome",
+        (event.id, event.type, event.api_version, event.livemode, event.created, source, payload)).fetchone()
+    assert row is not None
+    inserted, outcome = row
+    return bool(inserted) or outcome not in _FINAL
+
+
+def _ledger_finish(conn: psycopg.Connection[Any], event_id: str, outcome: Outcome, source: str) -> None:
+    conn.execute(
+        "update public.stripe_events set outcome = %s, error = %s, processed_at = now(), source = %s where id = %s",
+        (outcome.outcome, outcome.detail if outcome.outcome in ("pending", "ignored") else None, source, event_id))
+
+
+def record_failure(conn: psycopg.Connection[Any], event: Event, payload: str, source: str, error: str) -> None:
+    """After a rollback: note the failed attempt (no domain change), unless another delivery succeeded."""
+    try:
+        with conn.transaction():
+            conn.execute("set local role service_role")
+            conn.execute(
+                "insert into public.stripe_events as e (id, type, api_version, livemode, created, outcome, error,"
+                " source, payload) values (%s, %s, %s, %s, to_timestamp(%s), 'failed', %s, %s, %s::jsonb)"
+                " on conflict (id) do update set attempts = e.attempts + 1,"
+                " error = case when e.outcome = 'failed' then excluded.error else e.error end",
+                (event.id, event.type, event.api_version, event.livemode, event.created, error, source, payload))
+    except psycopg.Error:
+        log.warning("could not record the failed attempt", extra={"event_id": event.id})
+
+
+def apply_event(
+    conn: psycopg.Connection[Any],
+    event: Event,
+    raw_payload: bytes | str,
+    source: str = "webhook",
+    today: date | None = None,
+    force: bool = False,
+    max_attempts: int = 6,
+) -> Outcome:
+    """Apply one verified event exactly once: ledger row, locks, merge and projections in one transaction.
+
+    Returns `duplicate` (nothing changed) when the ledger already has a final outcome for the id, unless
+    `force` (replay). Deadlocks, serialisation failures and unique races are retried internally with jitter;
+    any other error rolls everything back, is recorded as a failed attempt, and propagates (the caller
+    answers 5xx so Stripe retries). `service.UnroutableEvent` also propagates (the caller answers 400).
+    """
+    payload = raw_payload.decode() if isinstance(raw_payload, bytes) else raw_payload
+    payload = payload.replace("\\u0000", "")  # jsonb refuses NUL; nothing of ours reads it
+    day = today or datetime.now(UTC).date()
+    for attempt in range(1, max_attempts + 1):
+        try:
+            with conn.transaction():
+                conn.execute("set local role service_role")
+                if not _ledger_begin(conn, event, payload, source) and not force:
+                    return Outcome(event_id=event.id, type=event.type, outcome="duplicate")
+                outcome = service.process(event, SqlStore(conn), day)
+                _ledger_finish(conn, event.id, outcome, source)
+                return outcome
+        except RETRYABLE as exc:
+            if attempt == max_attempts:
+                record_failure(conn, event, payload, source, f"{type(exc).__name__} after {attempt} attempts")
+                raise
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
+        except service.UnroutableEvent:
+            raise
+        except Exception as exc:
+            code = getattr(getattr(exc, "diag", None), "sqlstate", None)
+            record_failure(conn, event, payload, source, f"{type(exc).__name__}{f' ({code})' if code else ''}")
+            raise
+    raise AssertionError("unreachable")
+
+
+def replay_event(conn: psycopg.Connection[Any], event_id: str, today: date | None = None) -> Outcome | None:
+    """Re-apply a stored event through the same path (the merge is idempotent). None if it is not stored."""
+    with conn.transaction():
+        conn.execute("set local role service_role")
+        row = conn.execute("select payload from public.stripe_events where id = %s", (event_id,)).fetchone()
+    if row is None:
+        return None
+    payload = row[0]
+    event = Event.model_validate(payload)
+    return apply_event(conn, event, json.dumps(payload), source="replay", today=today, force=True)
+
+
+def read_cursor(conn: psycopg.Connection[Any], name: str, created_gte: int | None) -> str | None:
+    """The id to resume after, when the stored cursor was made for the same window."""
+    with conn.transaction():
+        conn.execute("set local role service_role")
+        row = conn.execute("select starting_after, created_gte from public.stripe_sync_cursors where name = %s",
+                           (name,)).fetchone()
+    if row is None or row[1] != created_gte:
+        return None
+    return row[0]
+
+
+def write_cursor(conn: psycopg.Connection[Any], name: str, starting_after: str | None, created_gte: int | None) -> None:
+    """Store the resync position (None: the last pass completed)."""
+    with conn.transaction():
+        conn.execute("set local role service_role")
+        conn.execute(
+            "insert into public.stripe_sync_cursors (name, starting_after, created_gte) values (%s, %s, %s)"
+            " on conflict (name) do update set starting_after = excluded.starting_after,"
+            " created_gte = excluded.created_gte, updated_at = now()", (name, starting_after, created_gte))
