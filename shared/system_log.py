@@ -23,7 +23,8 @@ insert into public.system_logs
   (timestamp, severity, source, message, user_id, organization_id, metadata, stack_trace, correlation_id)
 select to_timestamp(%(ts)s), %(severity)s, %(source)s, %(message)s,
        (select u.id from auth.users u where u.id = %(user_id)s::uuid),
-       %(organization_id)s, %(metadata)s::jsonb, %(stack)s, %(correlation_id)s
+       (select o.id from public.organizations o where o.id = %(organization_id)s::bigint),
+       %(metadata)s::jsonb, %(stack)s, %(correlation_id)s
 """
 
 
