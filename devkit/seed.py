@@ -754,7 +754,7 @@ def employee_rows(orgs: Sequence[Org], users: Sequence[User], first_id: int, pla
                 hourly = _money(rng.randint(low // 5, high // 5) * 5)  # to the nickel, 18.50 .. 65.00
             else:
                 salary = _money(rng.randint(low // 500, high // 500) * 500 * 100)
-            exempt = pay_type == "salary" and employment != "contractor" and title in EXEMPT_TITLES and rng.random() < 0.6
+            exempt = pay_type == "salary" and employment != "contractor" and title in EXEMPT_TITLES and rng.random() < 0.25
             hire = PERIOD_START - timedelta(days=rng.randint(20, 3_000))
             if n % 97 == 5:  # a few new hires who start inside the period
                 hire = PERIOD_START + timedelta(days=rng.randint(1, 9))
@@ -865,7 +865,7 @@ def time_entry_rows(plans: Sequence[EmployeePlan]) -> Iterator[Row]:
         schedule = "part_time" if p.employment_type == "part_time" else _weighted(rng, _SCHEDULES[:-1])
         if p.org.payroll["overtime_rules"] == "california" and schedule == "standard" and rng.random() < 0.2:
             schedule = "four_tens"  # ten-hour days: daily overtime under California rules
-        split_lunch = schedule in ("standard", "overtime") and rng.random() < 0.6
+        split_lunch = schedule in ("standard", "overtime") and rng.random() < 0.8
         tz = zones.setdefault(p.org.tz, ZoneInfo(p.org.tz))
         for d, start_min, elapsed, brk in _shift_days(rng, schedule):
             if d < p.hire_date or (p.termination_date and d >= p.termination_date):
