@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 # Currencies without minor units (Stripe's list); three-decimal currencies are charged in multiples of 10.
 ZERO_DECIMAL = frozenset(
@@ -66,6 +66,7 @@ class Event(BaseModel):
     created: int
     livemode: bool = False
     data: EventData
+    _snapshot: Any = PrivateAttr(default=None)  # the parsed snapshot, computed once per event object
 
 
 class RelatedObject(BaseModel):

@@ -268,11 +268,15 @@ def snapshot_for(event: Event) -> AnySnap | None:
     route = ROUTES.get(event.type)
     if route is None or route == ACK:
         return None
+    if event._snapshot is not None:
+        return event._snapshot  # type: ignore[no-any-return]
     kind, deleted = route
     try:
-        return parse_snapshot(kind, event.data.object, deleted=deleted)
+        snap = parse_snapshot(kind, event.data.object, deleted=deleted)
     except (KeyError, TypeError, ValueError) as exc:
         raise UnroutableEvent(f"{event.type}: data.object is not a {kind}") from exc
+    event._snapshot = snap
+    return snap
 
 
 def process(event: Event, store: Store, today: date) -> Outcome:
@@ -526,7 +530,8 @@ class _Projector:
                      default=None)
         if paid > 0 and balance == 0:
             status, paid_at = "paid", max((p.processed_at for p in payments if p.processed_at), default=None)
-        elif invoice.status == "paid":
+        elif invoice.status in ("paid", "sent", "overdue"):
+            # not (or no longer) paid: the same answer whether or not "paid" was reached on the way
             status, paid_at = ("overdue" if invoice.due_date < self.today else "sent"), None
         else:
             status, paid_at = invoice.status, None

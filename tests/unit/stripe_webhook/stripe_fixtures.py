@@ -119,6 +119,15 @@ class MemoryStore:
         self.ledger[event.id] = out.outcome
         return out
 
+    def fingerprint(self) -> tuple[Any, ...]:
+        """A cheap, order-free value of every row the webhook keeps (for comparing thousands of runs)."""
+        return (
+            tuple(sorted(self.subscriptions.items())), tuple(sorted(self.payments.items())),
+            tuple(sorted(self.invoices.items())), tuple(sorted(self.org_customer.items())),
+            tuple(sorted(self.org_plan.items())), tuple(sorted(self.plan_rows.items())),
+            tuple(sorted((k, tuple(sorted(v))) for k, v in self.pending.items() if v)),
+        )
+
     # -- what the tests compare --------------------------------------------------------------------------
     def final_rows(self) -> dict[str, Any]:
         return {
