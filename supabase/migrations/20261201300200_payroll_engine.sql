@@ -649,7 +649,8 @@ as $$
 declare
   v_settings jsonb;
   v_pay_date date;
-  v_existing record;
+  v_existing_id bigint;
+  v_existing_status text;
   v_result jsonb;
 begin
   perform private.payroll_authorize(org_id);
@@ -677,28 +678,28 @@ begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(format('run_payroll:%s:%s:%s', org_id, start_date, end_date), 0));
 
   if kind = 'regular' then
-    select r.id, r.status into v_existing
+    select r.id, r.status into v_existing_id, v_existing_status
     from public.payroll_runs r
     where r.organization_id = org_id and r.period_start = start_date and r.period_end = end_date
       and r.kind = 'regular' and r.status <> 'void'
     for update;
-    if found and v_existing.status <> 'draft' then
+    if v_existing_status is distinct from 'draft' and v_existing_id is not null then
       raise exception using errcode = 'PR409',
-        message = format('payroll run %s for this period is %s and cannot be recalculated; use an off_cycle run for corrections', v_existing.id, v_existing.status),
+        message = format('payroll run %s for this period is %s and cannot be recalculated; use an off_cycle run for corrections', v_existing_id, v_existing_status),
         detail = 'run_locked';
     end if;
   end if;
 
   if dry_run then
     begin
-      v_result := private.payroll_write_run(org_id, start_date, end_date, v_pay_date, kind, v_settings, v_existing.id, true);
+      v_result := private.payroll_write_run(org_id, start_date, end_date, v_pay_date, kind, v_settings, v_existing_id, true);
       raise exception using errcode = 'PRDRY', message = 'dry run: roll back';
     exception when sqlstate 'PRDRY' then
       null;
     end;
-    return v_result || jsonb_build_object('dry_run', true, 'status', 'preview', 'payroll_run_id', v_existing.id);
+    return v_result || jsonb_build_object('dry_run', true, 'status', 'preview', 'payroll_run_id', v_existing_id);
   end if;
-  return private.payroll_write_run(org_id, start_date, end_date, v_pay_date, kind, v_settings, v_existing.id, false)
+  return private.payroll_write_run(org_id, start_date, end_date, v_pay_date, kind, v_settings, v_existing_id, false)
          || jsonb_build_object('dry_run', false);
 end
 $$;
@@ -706,6 +707,14 @@ comment on function public.run_payroll_for_period(bigint, date, date, date, bool
   'Calculates (or recalculates, for a draft) the payroll run of an organization and period and returns {success, payroll_run_id, status, employees_processed, paystubs_created, total_gross, total_net, total_amount, errors, skipped, ...}. SECURITY INVOKER: owner/admin (RLS + explicit check) or the service. Raises PR400/PR403/PR404/PR409.';
 revoke all on function public.run_payroll_for_period(bigint, date, date, date, boolean, text) from public, anon;
 grant execute on function public.run_payroll_for_period(bigint, date, date, date, boolean, text) to authenticated, service_role;
+
+-- The organization of a payroll run whatever the caller may read (so that a member gets 403, not 404).
+create or replace function private.payroll_run_organization(p_run_id bigint) returns bigint
+language sql stable security definer set search_path = ''
+as $$ select r.organization_id from public.payroll_runs r where r.id = p_run_id $$;
+comment on function private.payroll_run_organization(bigint) is 'The organization of a payroll run. SECURITY DEFINER (runs are readable only by admins) so that payroll_run_action can answer 403 to a member and 404 to an outsider; it reveals nothing beyond what payroll_authorize then refuses.';
+revoke all on function private.payroll_run_organization(bigint) from public, anon;
+grant execute on function private.payroll_run_organization(bigint) to authenticated, service_role;
 
 -- Lifecycle: approve (draft -> approved; locks the time entries the run paid), mark_paid (approved -> paid),
 -- void (draft or approved -> void; releases the locks).
@@ -719,13 +728,13 @@ declare
   v_released int := 0;
   v_uid uuid := (select auth.uid());
   v_next text;
+  v_org bigint;
 begin
-  select r.id, r.organization_id, r.status, r.window_start, r.window_end into v_run
-  from public.payroll_runs r where r.id = payroll_run_id;
-  if not found then
+  v_org := private.payroll_run_organization(payroll_run_id);
+  if v_org is null then
     raise exception using errcode = 'PR404', message = 'payroll run not found', detail = 'not_found';
   end if;
-  perform private.payroll_authorize(v_run.organization_id);
+  perform private.payroll_authorize(v_org);
   select r.id, r.organization_id, r.status, r.window_start, r.window_end into v_run
   from public.payroll_runs r where r.id = payroll_run_id for update;
 
