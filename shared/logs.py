@@ -110,6 +110,14 @@ class _Collector(logging.Handler):
             ctx.collected.append(record)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at emit time (Lambda, functions-framework and test capture swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 _configured = False
 
 
@@ -118,7 +126,7 @@ def configure(level: str = "INFO") -> logging.Logger:
     global _configured
     logger = logging.getLogger(LOGGER_NAME)
     if not _configured:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
         logger.addHandler(_Collector(level=logging.WARNING))
