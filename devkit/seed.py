@@ -48,7 +48,7 @@ SEED = 42
 ANCHOR_DATE = date(2026, 11, 29)  # the last day (a Sunday) of the two seeded workweeks
 PERIOD_START = ANCHOR_DATE - timedelta(days=13)  # Monday 2026-11-16
 SEED_NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # "now" as the seeded data sees it
-DEMO_PASSWORD = "odyssey-demo"
+DEMO_PASSWORD = "odyssey-demo"  # noqa: S105 - the documented password of local demo logins
 _BCRYPT_SALT = "$2a$06$OdysseySeedDemoSalt123"  # fixed salt: the same hash on every run
 _LOCK_KEY = 7_155_042  # transaction advisory lock: one seeder at a time
 _INSTANCE = "00000000-0000-0000-0000-000000000000"
@@ -131,15 +131,48 @@ ACCENTED_NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     (  # French
         ("Amélie", "Hélène", "Jérôme", "Françoise", "Zoé", "Léa", "Théo", "Chloé", "Gaël", "Noël"),
-        ("Lefèvre", "Bérénger", "Gérard", "Mercier", "Rousseau", "Dubois", "Fontaine", "Girard", "Lemaître", "Hébert"),
+        (
+            "Lefèvre",
+            "Bérénger",
+            "Gérard",
+            "Mercier",
+            "Rousseau",
+            "Dubois",
+            "Fontaine",
+            "Girard",
+            "Lemaître",
+            "Hébert",
+        ),
     ),
     (  # Spanish
         ("José", "María", "Ramón", "Inés", "Andrés", "Lucía", "Sebastián", "Begoña", "Iñaki", "Martín"),
-        ("Núñez", "Peña", "Muñoz", "Ibáñez", "Gómez", "Jiménez", "Martínez", "Sánchez", "Fernández", "Rodríguez"),
+        (
+            "Núñez",
+            "Peña",
+            "Muñoz",
+            "Ibáñez",
+            "Gómez",
+            "Jiménez",
+            "Martínez",
+            "Sánchez",
+            "Fernández",
+            "Rodríguez",
+        ),
     ),
     (  # Italian / Nordic
         ("Niccolò", "Lucía", "Søren", "Åsa", "Øystein", "Mattia", "Giulia", "Björk", "Ingrid", "Lars"),
-        ("Åberg", "Løvgren", "Ñañez", "Conti", "Esposito", "Romano", "Lindqvist", "Sjöberg", "Østergaard", "Ricci"),
+        (
+            "Åberg",
+            "Løvgren",
+            "Ñañez",
+            "Conti",
+            "Esposito",
+            "Romano",
+            "Lindqvist",
+            "Sjöberg",
+            "Østergaard",
+            "Ricci",
+        ),
     ),
 )
 
@@ -150,8 +183,25 @@ COMPANY_WORDS = (
     "Prairie Coastal Highland Union Beacon Horizon"
 ).split()
 COMPANY_KINDS = (
-    "Properties", "Dental", "Realty", "Bakery", "Logistics", "Holdings", "Hotel", "Clinic", "Academy", "Motors",
-    "Partners", "Foods", "Fitness", "Capital", "Studios", "Apartments", "Church", "School District", "Farms",
+    "Properties",
+    "Dental",
+    "Realty",
+    "Bakery",
+    "Logistics",
+    "Holdings",
+    "Hotel",
+    "Clinic",
+    "Academy",
+    "Motors",
+    "Partners",
+    "Foods",
+    "Fitness",
+    "Capital",
+    "Studios",
+    "Apartments",
+    "Church",
+    "School District",
+    "Farms",
 )
 COMPANY_SUFFIXES = ("LLC", "Inc.", "Co.", "Group", "Ltd.", "")
 STREET_NAMES = (
@@ -163,29 +213,88 @@ STREET_KINDS = ("St", "Ave", "Rd", "Blvd", "Ln", "Dr", "Ct", "Way", "Pl", "Pkwy"
 # state -> (timezone, region, sales tax rate in basis points of 1/10000, ((city, zip prefix), ...))
 STATES: dict[str, tuple[str, str, int, tuple[tuple[str, str], ...]]] = {
     "TX": ("America/Chicago", "southwest", 825, (("Austin", "787"), ("Houston", "770"), ("Dallas", "752"))),
-    "CA": ("America/Los_Angeles", "west", 925, (("Los Angeles", "900"), ("San Diego", "921"), ("Oakland", "946"))),
-    "NY": ("America/New_York", "northeast", 888, (("Brooklyn", "112"), ("Buffalo", "142"), ("Albany", "122"))),
-    "IL": ("America/Chicago", "midwest", 1025, (("Chicago", "606"), ("Naperville", "605"), ("Peoria", "616"))),
+    "CA": (
+        "America/Los_Angeles",
+        "west",
+        925,
+        (("Los Angeles", "900"), ("San Diego", "921"), ("Oakland", "946")),
+    ),
+    "NY": (
+        "America/New_York",
+        "northeast",
+        888,
+        (("Brooklyn", "112"), ("Buffalo", "142"), ("Albany", "122")),
+    ),
+    "IL": (
+        "America/Chicago",
+        "midwest",
+        1025,
+        (("Chicago", "606"), ("Naperville", "605"), ("Peoria", "616")),
+    ),
     "FL": ("America/New_York", "southeast", 700, (("Miami", "331"), ("Orlando", "328"), ("Tampa", "336"))),
     "WA": ("America/Los_Angeles", "west", 1025, (("Seattle", "981"), ("Spokane", "992"), ("Tacoma", "984"))),
     "CO": ("America/Denver", "west", 775, (("Denver", "802"), ("Boulder", "803"), ("Aurora", "800"))),
     "AZ": ("America/Phoenix", "southwest", 840, (("Phoenix", "850"), ("Tucson", "857"), ("Mesa", "852"))),
     "GA": ("America/New_York", "southeast", 800, (("Atlanta", "303"), ("Savannah", "314"), ("Macon", "312"))),
-    "OH": ("America/New_York", "midwest", 725, (("Columbus", "432"), ("Cleveland", "441"), ("Dayton", "454"))),
+    "OH": (
+        "America/New_York",
+        "midwest",
+        725,
+        (("Columbus", "432"), ("Cleveland", "441"), ("Dayton", "454")),
+    ),
     "MI": ("America/Detroit", "midwest", 600, (("Detroit", "482"), ("Lansing", "489"), ("Ann Arbor", "481"))),
-    "MN": ("America/Chicago", "midwest", 788, (("Minneapolis", "554"), ("Saint Paul", "551"), ("Duluth", "558"))),
-    "MA": ("America/New_York", "northeast", 625, (("Boston", "021"), ("Worcester", "016"), ("Cambridge", "021"))),
-    "PA": ("America/New_York", "northeast", 600, (("Philadelphia", "191"), ("Pittsburgh", "152"), ("Erie", "165"))),
-    "NC": ("America/New_York", "southeast", 700, (("Charlotte", "282"), ("Raleigh", "276"), ("Durham", "277"))),
-    "TN": ("America/Chicago", "southeast", 925, (("Nashville", "372"), ("Memphis", "381"), ("Knoxville", "379"))),
+    "MN": (
+        "America/Chicago",
+        "midwest",
+        788,
+        (("Minneapolis", "554"), ("Saint Paul", "551"), ("Duluth", "558")),
+    ),
+    "MA": (
+        "America/New_York",
+        "northeast",
+        625,
+        (("Boston", "021"), ("Worcester", "016"), ("Cambridge", "021")),
+    ),
+    "PA": (
+        "America/New_York",
+        "northeast",
+        600,
+        (("Philadelphia", "191"), ("Pittsburgh", "152"), ("Erie", "165")),
+    ),
+    "NC": (
+        "America/New_York",
+        "southeast",
+        700,
+        (("Charlotte", "282"), ("Raleigh", "276"), ("Durham", "277")),
+    ),
+    "TN": (
+        "America/Chicago",
+        "southeast",
+        925,
+        (("Nashville", "372"), ("Memphis", "381"), ("Knoxville", "379")),
+    ),
     "OR": ("America/Los_Angeles", "west", 0, (("Portland", "972"), ("Eugene", "974"), ("Salem", "973"))),
-    "NV": ("America/Los_Angeles", "southwest", 825, (("Las Vegas", "891"), ("Reno", "895"), ("Henderson", "890"))),
+    "NV": (
+        "America/Los_Angeles",
+        "southwest",
+        825,
+        (("Las Vegas", "891"), ("Reno", "895"), ("Henderson", "890")),
+    ),
     "HI": ("Pacific/Honolulu", "west", 450, (("Honolulu", "968"), ("Hilo", "967"), ("Kailua", "967"))),
     "AK": ("America/Anchorage", "west", 0, (("Anchorage", "995"), ("Fairbanks", "997"), ("Juneau", "998"))),
 }
 STATE_CODES = tuple(STATES)
 
-SERVICE_TYPES = ("roofing", "plumbing", "electrical", "hvac", "landscaping", "painting", "general_contracting", "cleaning")
+SERVICE_TYPES = (
+    "roofing",
+    "plumbing",
+    "electrical",
+    "hvac",
+    "landscaping",
+    "painting",
+    "general_contracting",
+    "cleaning",
+)
 INDUSTRY_NAMES = {
     "roofing": "Roofing",
     "plumbing": "Plumbing",
@@ -205,12 +314,24 @@ BID_WIN_MODEL: dict[str, Any] = {
     "form": "P(win) = 1 / (1 + exp(a + b * markup)); markup = (subtotal - cost) / cost; a = base + effects",
     "base": -2.2,
     "slope_by_service": {
-        "roofing": 9.0, "plumbing": 11.0, "electrical": 10.0, "hvac": 8.0,
-        "landscaping": 14.0, "painting": 13.0, "general_contracting": 7.0, "cleaning": 16.0,
+        "roofing": 9.0,
+        "plumbing": 11.0,
+        "electrical": 10.0,
+        "hvac": 8.0,
+        "landscaping": 14.0,
+        "painting": 13.0,
+        "general_contracting": 7.0,
+        "cleaning": 16.0,
     },
     "service_effect": {
-        "roofing": 0.0, "plumbing": -0.3, "electrical": -0.2, "hvac": 0.1,
-        "landscaping": 0.4, "painting": 0.3, "general_contracting": -0.4, "cleaning": 0.5,
+        "roofing": 0.0,
+        "plumbing": -0.3,
+        "electrical": -0.2,
+        "hvac": 0.1,
+        "landscaping": 0.4,
+        "painting": 0.3,
+        "general_contracting": -0.4,
+        "cleaning": 0.5,
     },
     "region_effect": {"northeast": -0.2, "southeast": 0.2, "midwest": 0.0, "southwest": 0.1, "west": -0.3},
     "complexity_effect": {"low": 0.3, "medium": 0.0, "high": -0.5},
@@ -437,20 +558,54 @@ class User:
 
 FIXED_ORGS = (
     # name, slug, primary service, state, payroll settings
-    ("Acme Field Services", "acme", "general_contracting", "TX",
-     {"timezone": "America/Chicago", "workweek_start": "monday", "pay_frequency": "biweekly", "overtime_rules": "federal"}),
-    ("Globex Mechanical", "globex", "hvac", "CA",
-     {"timezone": "America/Los_Angeles", "workweek_start": "sunday", "pay_frequency": "weekly", "overtime_rules": "california"}),
-    ("Initech Facilities", "initech", "cleaning", "NY",
-     {"timezone": "America/New_York", "workweek_start": "monday", "pay_frequency": "semimonthly", "overtime_rules": "federal"}),
+    (
+        "Acme Field Services",
+        "acme",
+        "general_contracting",
+        "TX",
+        {
+            "timezone": "America/Chicago",
+            "workweek_start": "monday",
+            "pay_frequency": "biweekly",
+            "overtime_rules": "federal",
+        },
+    ),
+    (
+        "Globex Mechanical",
+        "globex",
+        "hvac",
+        "CA",
+        {
+            "timezone": "America/Los_Angeles",
+            "workweek_start": "sunday",
+            "pay_frequency": "weekly",
+            "overtime_rules": "california",
+        },
+    ),
+    (
+        "Initech Facilities",
+        "initech",
+        "cleaning",
+        "NY",
+        {
+            "timezone": "America/New_York",
+            "workweek_start": "monday",
+            "pay_frequency": "semimonthly",
+            "overtime_rules": "federal",
+        },
+    ),
 )
 FIXED_PLANS = ("business", "professional", "enterprise")
 
 
 def plan_organizations(scale: Scale, rng: random.Random, first_id: int) -> list[Org]:
     """The organizations of a scale, with their share of customers and employees."""
-    customers = _allocate(scale.customers, scale.organizations, minimum=min(50, scale.customers // scale.organizations))
-    employees = _allocate(scale.employees, scale.organizations, minimum=min(5, scale.employees // scale.organizations))
+    customers = _allocate(
+        scale.customers, scale.organizations, minimum=min(50, scale.customers // scale.organizations)
+    )
+    employees = _allocate(
+        scale.employees, scale.organizations, minimum=min(5, scale.employees // scale.organizations)
+    )
     orgs: list[Org] = []
     used_slugs: set[str] = set()
     for i in range(scale.organizations):
@@ -470,7 +625,9 @@ def plan_organizations(scale: Scale, rng: random.Random, first_id: int) -> list[
                 rules = "federal"
             payroll = {
                 "timezone": tz,
-                "workweek_start": _weighted(rng, (("monday", 60), ("sunday", 30), ("saturday", 5), ("wednesday", 5))),
+                "workweek_start": _weighted(
+                    rng, (("monday", 60), ("sunday", 30), ("saturday", 5), ("wednesday", 5))
+                ),
                 "pay_frequency": _weighted(
                     rng, (("biweekly", 60), ("weekly", 20), ("semimonthly", 12), ("monthly", 8))
                 ),
@@ -609,7 +766,7 @@ class Loader:
 
 def _rng(name: str) -> random.Random:
     """The random stream of one table: derived from SEED and the stream's name only."""
-    return random.Random(f"{SEED}:{name}")
+    return random.Random(f"{SEED}:{name}")  # noqa: S311 - reproducible data, not secrets
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -627,16 +784,38 @@ def auth_user_rows(users: Sequence[User], password_hash: str) -> Iterator[Row]:
         if u.is_admin:
             app_meta["platform_admin"] = True  # type: ignore[assignment]
         yield (
-            _INSTANCE, u.id, "authenticated", "authenticated", u.email, password_hash, created,
-            _js(app_meta), _js({"full_name": u.full_name}), created,
-            SEED_NOW - timedelta(hours=rng.randint(1, 240)), created, False, False,
+            _INSTANCE,
+            u.id,
+            "authenticated",
+            "authenticated",
+            u.email,
+            password_hash,
+            created,
+            _js(app_meta),
+            _js({"full_name": u.full_name}),
+            created,
+            SEED_NOW - timedelta(hours=rng.randint(1, 240)),
+            created,
+            False,
+            False,
         )
 
 
 AUTH_USER_COLS = (
-    "instance_id", "id", "aud", "role", "email", "encrypted_password", "email_confirmed_at",
-    "raw_app_meta_data", "raw_user_meta_data", "created_at", "last_sign_in_at", "updated_at",
-    "is_sso_user", "is_anonymous",
+    "instance_id",
+    "id",
+    "aud",
+    "role",
+    "email",
+    "encrypted_password",
+    "email_confirmed_at",
+    "raw_app_meta_data",
+    "raw_user_meta_data",
+    "created_at",
+    "last_sign_in_at",
+    "updated_at",
+    "is_sso_user",
+    "is_anonymous",
 )
 
 
@@ -645,17 +824,38 @@ def profile_rows(users: Sequence[User]) -> Iterator[Row]:
     for u in users:
         created = SEED_NOW - timedelta(days=rng.randint(30, 700))
         onboarded = rng.random() < 0.9
-        prefs = {"theme": rng.choice(("light", "dark", "system")), "locale": "en-US",
-                 "notifications": {"email": rng.random() < 0.8, "push": rng.random() < 0.4}}
+        prefs = {
+            "theme": rng.choice(("light", "dark", "system")),
+            "locale": "en-US",
+            "notifications": {"email": rng.random() < 0.8, "push": rng.random() < 0.4},
+        }
         yield (
-            u.id, u.email, u.full_name, None, u.phone, u.is_admin, onboarded,
-            created + timedelta(hours=2) if onboarded else None, _js(prefs), created, created,
+            u.id,
+            u.email,
+            u.full_name,
+            None,
+            u.phone,
+            u.is_admin,
+            onboarded,
+            created + timedelta(hours=2) if onboarded else None,
+            _js(prefs),
+            created,
+            created,
         )
 
 
 PROFILE_COLS = (
-    "id", "email", "full_name", "avatar_url", "phone", "is_admin", "is_onboarded", "onboarding_completed_at",
-    "preferences", "created_at", "updated_at",
+    "id",
+    "email",
+    "full_name",
+    "avatar_url",
+    "phone",
+    "is_admin",
+    "is_onboarded",
+    "onboarding_completed_at",
+    "preferences",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -671,15 +871,38 @@ def organization_rows(orgs: Sequence[Org], plan_ids: dict[str, int]) -> Iterator
             "service_types": list(org.services),
         }
         yield (
-            org.id, org.name, org.industry, f"{rng.randint(10, 99)}-{org.id:07d}",
-            _js(_address(rng, org.state)), _phone(rng, 0), f"office@{org.slug}.test", f"https://{org.slug}.test",
-            None, f"cus_{_token(rng, 14)}", plan_ids.get(org.plan_tier), _js(settings), created, created,
+            org.id,
+            org.name,
+            org.industry,
+            f"{rng.randint(10, 99)}-{org.id:07d}",
+            _js(_address(rng, org.state)),
+            _phone(rng, 0),
+            f"office@{org.slug}.test",
+            f"https://{org.slug}.test",
+            None,
+            f"cus_{_token(rng, 14)}",
+            plan_ids.get(org.plan_tier),
+            _js(settings),
+            created,
+            created,
         )
 
 
 ORG_COLS = (
-    "id", "name", "industry", "tax_id", "address", "phone", "email", "website", "logo_url", "stripe_customer_id",
-    "subscription_id", "settings", "created_at", "updated_at",
+    "id",
+    "name",
+    "industry",
+    "tax_id",
+    "address",
+    "phone",
+    "email",
+    "website",
+    "logo_url",
+    "stripe_customer_id",
+    "subscription_id",
+    "settings",
+    "created_at",
+    "updated_at",
 )
 
 _PERMISSIONS = {
@@ -728,11 +951,15 @@ def _w4(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def employee_rows(orgs: Sequence[Org], users: Sequence[User], first_id: int, plans: list[EmployeePlan]) -> Iterator[Row]:
+def employee_rows(
+    orgs: Sequence[Org], users: Sequence[User], first_id: int, plans: list[EmployeePlan]
+) -> Iterator[Row]:
     """Employees of every pay type; fills `plans` for the time-entry generator as a side effect."""
     rng = _rng("employees")
-    linked = {org.id: [u for u in users if (org.id, "member") in u.memberships and not u.email.startswith("multi")]
-              for org in orgs}
+    linked = {
+        org.id: [u for u in users if (org.id, "member") in u.memberships and not u.email.startswith("multi")]
+        for org in orgs
+    }
     next_id = first_id
     for org in orgs:
         logins = list(linked[org.id])
@@ -754,7 +981,12 @@ def employee_rows(orgs: Sequence[Org], users: Sequence[User], first_id: int, pla
                 hourly = _money(rng.randint(low // 5, high // 5) * 5)  # to the nickel, 18.50 .. 65.00
             else:
                 salary = _money(rng.randint(low // 500, high // 500) * 500 * 100)
-            exempt = pay_type == "salary" and employment != "contractor" and title in EXEMPT_TITLES and rng.random() < 0.25
+            exempt = (
+                pay_type == "salary"
+                and employment != "contractor"
+                and title in EXEMPT_TITLES
+                and rng.random() < 0.25
+            )
             hire = PERIOD_START - timedelta(days=rng.randint(20, 3_000))
             if n % 97 == 5:  # a few new hires who start inside the period
                 hire = PERIOD_START + timedelta(days=rng.randint(1, 9))
@@ -768,10 +1000,18 @@ def employee_rows(orgs: Sequence[Org], users: Sequence[User], first_id: int, pla
                 hire = min(hire, termination - timedelta(days=30))
             tax_info: dict[str, Any] | None
             if employment == "contractor":
-                tax_info = {"flsa_exempt": False, "exempt_from_withholding": True, "form": "W-9",
-                            "tin_last4": f"{rng.randint(0, 9999):04d}"}
+                tax_info = {
+                    "flsa_exempt": False,
+                    "exempt_from_withholding": True,
+                    "form": "W-9",
+                    "tin_last4": f"{rng.randint(0, 9999):04d}",
+                }
             else:
-                tax_info = {"w4": _w4(rng), "flsa_exempt": exempt, "exempt_from_withholding": rng.random() < 0.005}
+                tax_info = {
+                    "w4": _w4(rng),
+                    "flsa_exempt": exempt,
+                    "exempt_from_withholding": rng.random() < 0.005,
+                }
                 if n in missing_w4:  # deliberately broken for validation reports
                     if rng.random() < 0.5:
                         del tax_info["w4"]
@@ -779,32 +1019,84 @@ def employee_rows(orgs: Sequence[Org], users: Sequence[User], first_id: int, pla
                         del tax_info["w4"]["filing_status"]
                     if rng.random() < 0.3:
                         tax_info = None
-            user_id = logins.pop(0).id if logins and employment != "contractor" and status == "active" else None
+            user_id = (
+                logins.pop(0).id if logins and employment != "contractor" and status == "active" else None
+            )
             email_local = _ascii_fold(f"{first}.{last}").lower()
             deposit = None
             if employment != "contractor" or rng.random() < 0.5:
-                deposit = {"bank_name": rng.choice(("Chase", "Bank of America", "Wells Fargo", "US Bank", "Ally")),
-                           "account_type": rng.choice(("checking", "checking", "savings")),
-                           "routing_last4": f"{rng.randint(0, 9999):04d}", "account_last4": f"{rng.randint(0, 9999):04d}"}
+                deposit = {
+                    "bank_name": rng.choice(("Chase", "Bank of America", "Wells Fargo", "US Bank", "Ally")),
+                    "account_type": rng.choice(("checking", "checking", "savings")),
+                    "routing_last4": f"{rng.randint(0, 9999):04d}",
+                    "account_last4": f"{rng.randint(0, 9999):04d}",
+                }
             created = datetime.combine(hire, dtime(9), tzinfo=UTC) - timedelta(days=7)
             plans.append(EmployeePlan(eid, org, pay_type, employment, status, hire, termination, exempt))
             yield (
-                eid, org.id, user_id, f"E{org.id:03d}-{n + 1:05d}", f"{first} {last}",
-                f"{email_local}{n}@{org.slug}.test", _phone(rng, 1), hire, termination, title, dept, hourly, salary,
-                pay_type, employment, status, _js(tax_info) if tax_info is not None else None,
-                _js(deposit) if deposit else None, created, created,
+                eid,
+                org.id,
+                user_id,
+                f"E{org.id:03d}-{n + 1:05d}",
+                f"{first} {last}",
+                f"{email_local}{n}@{org.slug}.test",
+                _phone(rng, 1),
+                hire,
+                termination,
+                title,
+                dept,
+                hourly,
+                salary,
+                pay_type,
+                employment,
+                status,
+                _js(tax_info) if tax_info is not None else None,
+                _js(deposit) if deposit else None,
+                created,
+                created,
             )
 
 
 EMPLOYEE_COLS = (
-    "id", "organization_id", "user_id", "employee_number", "full_name", "email", "phone", "hire_date",
-    "termination_date", "job_title", "department", "hourly_rate", "salary", "pay_type", "employment_type", "status",
-    "tax_info", "direct_deposit", "created_at", "updated_at",
+    "id",
+    "organization_id",
+    "user_id",
+    "employee_number",
+    "full_name",
+    "email",
+    "phone",
+    "hire_date",
+    "termination_date",
+    "job_title",
+    "department",
+    "hourly_rate",
+    "salary",
+    "pay_type",
+    "employment_type",
+    "status",
+    "tax_info",
+    "direct_deposit",
+    "created_at",
+    "updated_at",
 )
 
-_SCHEDULES = (("standard", 58), ("four_tens", 8), ("twelves", 6), ("weekend", 8), ("night", 5), ("overtime", 9),
-              ("part_time", 6))
-_NOTES = ("Covered shift", "Job site visit", "Training", "Inventory count", "Emergency call-out", "Forgot to clock in; corrected by manager")
+_SCHEDULES = (
+    ("standard", 58),
+    ("four_tens", 8),
+    ("twelves", 6),
+    ("weekend", 8),
+    ("night", 5),
+    ("overtime", 9),
+    ("part_time", 6),
+)
+_NOTES = (
+    "Covered shift",
+    "Job site visit",
+    "Training",
+    "Inventory count",
+    "Emergency call-out",
+    "Forgot to clock in; corrected by manager",
+)
 
 
 def _shift_days(rng: random.Random, schedule: str) -> list[tuple[date, int, int, int]]:
@@ -819,24 +1111,25 @@ def _shift_days(rng: random.Random, schedule: str) -> list[tuple[date, int, int,
             if wd >= 5 or (d == date(2026, 11, 26) and rng.random() < 0.8) or rng.random() < 0.03:
                 continue
             brk = rng.choice((30, 30, 45, 60))
-            out.append((d, base_start + jitter, 480 + brk + rng.randint(-5, 15), brk))
+            out.append((d, base_start + jitter, 480 + brk + rng.randint(-25, 4), brk))
         elif schedule == "four_tens":
             if wd >= 4:
                 continue
-            out.append((d, base_start + jitter, 630 + rng.randint(-5, 15), 30))
+            out.append((d, base_start + jitter, 630 + rng.randint(-20, 4), 30))
         elif schedule == "twelves":
-            if not ((d - PERIOD_START).days % 7 in (0, 1, 4, 5) if rng.random() < 0.9 else False):
+            # three twelve-hour shifts a week, on alternating days from week to week
+            if wd not in ((0, 2, 4) if d < PERIOD_START + timedelta(days=7) else (1, 3, 5)):
                 continue
             brk = rng.choice((30, 45, 60))
-            out.append((d, 420 + jitter, 720 + brk + rng.randint(-5, 20), brk))
+            out.append((d, 420 + jitter, 720 + brk + rng.randint(-15, 10), brk))
         elif schedule == "weekend":
             if wd in (0, 1):
                 continue
-            out.append((d, 600 + jitter, 510 + rng.randint(-5, 15), 30))
+            out.append((d, 600 + jitter, 510 + rng.randint(-25, 4), 30))
         elif schedule == "night":
             if wd in (4, 5):  # Sunday..Thursday nights: the Sunday shift crosses into Monday
                 continue
-            out.append((d, 1320 + jitter, 510 + rng.randint(-5, 15), 30))
+            out.append((d, 1320 + jitter, 510 + rng.randint(-25, 4), 30))
         elif schedule == "overtime":
             if wd == 6 or (wd == 5 and rng.random() < 0.3):
                 continue
@@ -848,7 +1141,7 @@ def _shift_days(rng: random.Random, schedule: str) -> list[tuple[date, int, int,
                 brk = 30
             out.append((d, base_start + jitter, elapsed, brk))
         else:  # part time
-            if rng.random() < 0.55:
+            if rng.random() < 0.45:
                 continue
             out.append((d, 600 + rng.randint(-30, 240), 240 + rng.randint(0, 120), 0))
     return out
@@ -865,7 +1158,7 @@ def time_entry_rows(plans: Sequence[EmployeePlan]) -> Iterator[Row]:
         schedule = "part_time" if p.employment_type == "part_time" else _weighted(rng, _SCHEDULES[:-1])
         if p.org.payroll["overtime_rules"] == "california" and schedule == "standard" and rng.random() < 0.2:
             schedule = "four_tens"  # ten-hour days: daily overtime under California rules
-        split_lunch = schedule in ("standard", "overtime") and rng.random() < 0.8
+        split_lunch = schedule in ("standard", "overtime") and rng.random() < 0.9
         tz = zones.setdefault(p.org.tz, ZoneInfo(p.org.tz))
         for d, start_min, elapsed, brk in _shift_days(rng, schedule):
             if d < p.hire_date or (p.termination_date and d >= p.termination_date):
@@ -874,18 +1167,48 @@ def time_entry_rows(plans: Sequence[EmployeePlan]) -> Iterator[Row]:
             clock_in = local_in.astimezone(UTC)  # real elapsed time is added in UTC
             approved = d < week2
             approver = p.org.admin_id if approved else None
-            approved_at = datetime.combine(week2, dtime(15), tzinfo=UTC) + timedelta(minutes=rng.randint(0, 600)) if approved else None
+            approved_at = (
+                datetime.combine(week2, dtime(15), tzinfo=UTC) + timedelta(minutes=rng.randint(0, 600))
+                if approved
+                else None
+            )
             note = rng.choice(_NOTES) if rng.random() < 0.04 else None
             if split_lunch and brk and elapsed > 300:
                 first_part = 240 + rng.randint(-15, 30)
-                pieces = [(clock_in, first_part), (clock_in + timedelta(minutes=first_part + brk), elapsed - first_part - brk)]
+                pieces = [
+                    (clock_in, first_part),
+                    (clock_in + timedelta(minutes=first_part + brk), elapsed - first_part - brk),
+                ]
                 for ci, minutes in pieces:
                     co = ci + timedelta(minutes=minutes)
-                    yield (p.org.id, p.id, ci, co, "0 minutes", _hours(minutes), note, approver, approved_at, ci, co)
+                    yield (
+                        p.org.id,
+                        p.id,
+                        ci,
+                        co,
+                        "0 minutes",
+                        _hours(minutes),
+                        note,
+                        approver,
+                        approved_at,
+                        ci,
+                        co,
+                    )
             else:
                 co = clock_in + timedelta(minutes=elapsed)
-                yield (p.org.id, p.id, clock_in, co, f"{brk} minutes", _hours(elapsed - brk), note, approver,
-                       approved_at, clock_in, co)
+                yield (
+                    p.org.id,
+                    p.id,
+                    clock_in,
+                    co,
+                    f"{brk} minutes",
+                    _hours(elapsed - brk),
+                    note,
+                    approver,
+                    approved_at,
+                    clock_in,
+                    co,
+                )
 
 
 def _hours(minutes: int) -> Decimal:
@@ -893,8 +1216,17 @@ def _hours(minutes: int) -> Decimal:
 
 
 TIME_ENTRY_COLS = (
-    "organization_id", "employee_id", "clock_in", "clock_out", "break_duration", "total_hours", "notes",
-    "approved_by", "approved_at", "created_at", "updated_at",
+    "organization_id",
+    "employee_id",
+    "clock_in",
+    "clock_out",
+    "break_duration",
+    "total_hours",
+    "notes",
+    "approved_by",
+    "approved_at",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -910,11 +1242,31 @@ class CustomerRef:
     since: date
 
 
-_TAGS = ("residential", "commercial", "vip", "repeat", "referral", "net30", "priority", "warranty", "seasonal",
-         "new", "property-manager", "tax-exempt")
-_CUSTOMER_NOTES = ("Gate code on file", "Prefers text messages", "Call before arrival", "Dog on premises",
-                   "Billing contact is the office manager", "Requires certificate of insurance",
-                   "Parking in rear lot", "Spanish-speaking contact", "Do not call before 9am")
+_TAGS = (
+    "residential",
+    "commercial",
+    "vip",
+    "repeat",
+    "referral",
+    "net30",
+    "priority",
+    "warranty",
+    "seasonal",
+    "new",
+    "property-manager",
+    "tax-exempt",
+)
+_CUSTOMER_NOTES = (
+    "Gate code on file",
+    "Prefers text messages",
+    "Call before arrival",
+    "Dog on premises",
+    "Billing contact is the office manager",
+    "Requires certificate of insurance",
+    "Parking in rear lot",
+    "Spanish-speaking contact",
+    "Do not call before 9am",
+)
 
 
 def customer_rows(orgs: Sequence[Org], scale: Scale, first_id: int, refs: list[CustomerRef]) -> Iterator[Row]:
@@ -936,8 +1288,11 @@ def customer_rows(orgs: Sequence[Org], scale: Scale, first_id: int, refs: list[C
                 company = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} {rng.choice(COMPANY_SUFFIXES)}".strip()
             email = None
             if rng.random() < 0.9:
-                local = _ascii_fold(rng.choice((f"{first}.{last}", f"{first[0]}{last}", f"{first}{last[0]}",
-                                                f"{first}_{last}"))).lower()
+                local = _ascii_fold(
+                    rng.choice(
+                        (f"{first}.{last}", f"{first[0]}{last}", f"{first}{last[0]}", f"{first}_{last}")
+                    )
+                ).lower()
                 if company and rng.random() < 0.6:
                     domain = _slug(_ascii_fold(company.split(" ")[0] + company.split(" ")[1])) + ".com"
                 else:
@@ -946,9 +1301,16 @@ def customer_rows(orgs: Sequence[Org], scale: Scale, first_id: int, refs: list[C
             phone = _phone(rng) if rng.random() < 0.7 else None
             since = start + timedelta(days=rng.randrange(6 * 365))
             ltv = 0 if rng.random() < 0.3 else int(math.exp(rng.gauss(8.6, 1.1))) * 100
-            tags = sorted(set(rng.sample(_TAGS, rng.choice((0, 1, 1, 2, 2, 3)))) | {"commercial" if company else "residential"})
+            tags = sorted(
+                set(rng.sample(_TAGS, rng.choice((0, 1, 1, 2, 2, 3))))
+                | {"commercial" if company else "residential"}
+            )
             notes = rng.choice(_CUSTOMER_NOTES) if rng.random() < 0.1 else None
-            tax_id = f"{rng.randint(10, 99)}-{rng.randint(1_000_000, 9_999_999)}" if company and rng.random() < 0.3 else None
+            tax_id = (
+                f"{rng.randint(10, 99)}-{rng.randint(1_000_000, 9_999_999)}"
+                if company and rng.random() < 0.3
+                else None
+            )
             stripe = f"cus_{_token(rng, 14)}" if rng.random() < 0.25 else None
             created = datetime.combine(since, dtime(15), tzinfo=UTC) + timedelta(minutes=rng.randrange(480))
             n_bids = 0
@@ -960,14 +1322,40 @@ def customer_rows(orgs: Sequence[Org], scale: Scale, first_id: int, refs: list[C
             if n_bids or n_inv:
                 refs.append(CustomerRef(cid, org, state, n_bids, n_inv, since))
             yield (
-                cid, org.id, name, email, phone, _js(_address(rng, state)), company, tax_id, since, _money(ltv), notes,
-                tags, stripe, created, created,
+                cid,
+                org.id,
+                name,
+                email,
+                phone,
+                _js(_address(rng, state)),
+                company,
+                tax_id,
+                since,
+                _money(ltv),
+                notes,
+                tags,
+                stripe,
+                created,
+                created,
             )
 
 
 CUSTOMER_COLS = (
-    "id", "organization_id", "name", "email", "phone", "address", "company", "tax_id", "customer_since",
-    "lifetime_value", "notes", "tags", "stripe_customer_id", "created_at", "updated_at",
+    "id",
+    "organization_id",
+    "name",
+    "email",
+    "phone",
+    "address",
+    "company",
+    "tax_id",
+    "customer_since",
+    "lifetime_value",
+    "notes",
+    "tags",
+    "stripe_customer_id",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -986,11 +1374,18 @@ class Billable:
 
 def _win_probability(service: str, region: str, complexity: str, markup: float) -> float:
     m = BID_WIN_MODEL
-    a = m["base"] + m["service_effect"][service] + m["region_effect"][region] + m["complexity_effect"][complexity]
+    a = (
+        m["base"]
+        + m["service_effect"][service]
+        + m["region_effect"][region]
+        + m["complexity_effect"][complexity]
+    )
     return 1.0 / (1.0 + math.exp(a + m["slope_by_service"][service] * markup))
 
 
-def _items(rng: random.Random, service: str, complexity: str, markup_bp: int) -> tuple[list[dict[str, Any]], int, int]:
+def _items(
+    rng: random.Random, service: str, complexity: str, markup_bp: int
+) -> tuple[list[dict[str, Any]], int, int]:
     """Line items priced at cost * (1 + markup); returns (items, subtotal cents, cost cents)."""
     catalog = LINE_ITEM_CATALOG[service]
     count = {"low": rng.randint(1, 2), "medium": rng.randint(2, 4), "high": rng.randint(3, 6)}[complexity]
@@ -1005,8 +1400,16 @@ def _items(rng: random.Random, service: str, complexity: str, markup_bp: int) ->
         amount = unit_price * qty
         subtotal += amount
         cost += unit_cost * qty
-        items.append({"description": desc, "quantity": qty, "unit": unit, "unit_cost": str(_money(unit_cost)),
-                      "unit_price": str(_money(unit_price)), "amount": str(_money(amount))})
+        items.append(
+            {
+                "description": desc,
+                "quantity": qty,
+                "unit": unit,
+                "unit_cost": str(_money(unit_cost)),
+                "unit_price": str(_money(unit_price)),
+                "amount": str(_money(amount)),
+            }
+        )
     return items, subtotal, cost
 
 
@@ -1026,11 +1429,15 @@ def bid_rows(refs: Sequence[CustomerRef], first_id: int, billables: list[Billabl
             seq[org.id] = seq.get(org.id, 0) + 1
             service = org.services[0] if rng.random() < 0.7 else rng.choice(org.services[1:])
             complexity = _weighted(rng, (("low", 35), ("medium", 45), ("high", 20)))
-            markup_bp = rng.randint(int(BID_WIN_MODEL["markup_range"][0] * 10_000), int(BID_WIN_MODEL["markup_range"][1] * 10_000))
+            markup_bp = rng.randint(
+                int(BID_WIN_MODEL["markup_range"][0] * 10_000), int(BID_WIN_MODEL["markup_range"][1] * 10_000)
+            )
             items, subtotal, cost = _items(rng, service, complexity, markup_bp)
             for it in items:
                 it.update(service_type=service, region=region, complexity=complexity)
-            created = _ts_between(rng, max(horizon, datetime.combine(ref.since, dtime(16), tzinfo=UTC)), SEED_NOW)
+            created = _ts_between(
+                rng, max(horizon, datetime.combine(ref.since, dtime(16), tzinfo=UTC)), SEED_NOW
+            )
             sent_at = accepted_at = None
             if created > SEED_NOW - timedelta(days=30):
                 status = "draft" if rng.random() < 0.35 else "sent"
@@ -1040,33 +1447,91 @@ def bid_rows(refs: Sequence[CustomerRef], first_id: int, billables: list[Billabl
             if status != "draft":
                 sent_at = created + timedelta(minutes=rng.randint(30, 4_320))
             if status == "accepted" and sent_at is not None:
-                accepted_at = min(sent_at + timedelta(hours=rng.randint(2, 480)), SEED_NOW - timedelta(hours=1))
-                billables.append(Billable(org, ref.id, bid_id, bp, accepted_at,
-                                          [{k: v for k, v in it.items() if k in ("description", "quantity", "unit", "unit_price", "amount")} for it in items],
-                                          subtotal))
+                accepted_at = min(
+                    sent_at + timedelta(hours=rng.randint(2, 480)), SEED_NOW - timedelta(hours=1)
+                )
+                billables.append(
+                    Billable(
+                        org,
+                        ref.id,
+                        bid_id,
+                        bp,
+                        accepted_at,
+                        [
+                            {
+                                k: v
+                                for k, v in it.items()
+                                if k in ("description", "quantity", "unit", "unit_price", "amount")
+                            }
+                            for it in items
+                        ],
+                        subtotal,
+                    )
+                )
             tax = _pct_of(subtotal, bp)
-            margin = (Decimal(subtotal - cost) * 100 / Decimal(subtotal)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            margin = (Decimal(subtotal - cost) * 100 / Decimal(subtotal)).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            )
             hours = (Decimal(cost) / Decimal(6_500) * 2).quantize(Decimal("1"), rounding=ROUND_HALF_UP) / 2
             notes = f"segment: service_type={service}; region={region}; complexity={complexity}"
             if rng.random() < 0.2:
-                notes += "\n" + rng.choice(("Customer asked for a phased schedule.", "Includes permit coordination.",
-                                            "Price held for 30 days.", "Competing with two other bids."))
+                notes += "\n" + rng.choice(
+                    (
+                        "Customer asked for a phased schedule.",
+                        "Includes permit coordination.",
+                        "Price held for 30 days.",
+                        "Competing with two other bids.",
+                    )
+                )
             yield (
-                bid_id, org.id, ref.id, f"B{org.id:03d}-{seq[org.id]:06d}",
+                bid_id,
+                org.id,
+                ref.id,
+                f"B{org.id:03d}-{seq[org.id]:06d}",
                 f"{INDUSTRY_NAMES[service]}: {items[0]['description']}",
                 f"{complexity.capitalize()}-complexity {INDUSTRY_NAMES[service].lower()} job, {len(items)} line item(s).",
-                status, _money(subtotal), (Decimal(bp) / 10_000).quantize(Decimal("0.0001")), _money(tax),
-                _money(subtotal + tax), margin, max(hours, Decimal("0.5")), _js(items), notes,
+                status,
+                _money(subtotal),
+                (Decimal(bp) / 10_000).quantize(Decimal("0.0001")),
+                _money(tax),
+                _money(subtotal + tax),
+                margin,
+                max(hours, Decimal("0.5")),
+                _js(items),
+                notes,
                 "50% deposit on acceptance, balance on completion. Valid 30 days.",
-                created.date() + timedelta(days=30), sent_at, accepted_at, rng.choice(org.user_ids), created,
+                created.date() + timedelta(days=30),
+                sent_at,
+                accepted_at,
+                rng.choice(org.user_ids),
+                created,
                 accepted_at or sent_at or created,
             )
 
 
 BID_COLS = (
-    "id", "organization_id", "customer_id", "bid_number", "title", "description", "status", "subtotal", "tax_rate",
-    "tax_amount", "total", "margin_percentage", "estimated_hours", "line_items", "notes", "terms", "valid_until",
-    "sent_at", "accepted_at", "created_by", "created_at", "updated_at",
+    "id",
+    "organization_id",
+    "customer_id",
+    "bid_number",
+    "title",
+    "description",
+    "status",
+    "subtotal",
+    "tax_rate",
+    "tax_amount",
+    "total",
+    "margin_percentage",
+    "estimated_hours",
+    "line_items",
+    "notes",
+    "terms",
+    "valid_until",
+    "sent_at",
+    "accepted_at",
+    "created_by",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -1092,11 +1557,15 @@ def standalone_billables(refs: Sequence[CustomerRef], billables: list[Billable])
             items, subtotal, _ = _items(rng, service, "low", 3_000)
             for it in items:
                 del it["unit_cost"]
-            start = _ts_between(rng, max(horizon, datetime.combine(ref.since, dtime(16), tzinfo=UTC)), SEED_NOW)
+            start = _ts_between(
+                rng, max(horizon, datetime.combine(ref.since, dtime(16), tzinfo=UTC)), SEED_NOW
+            )
             billables.append(Billable(ref.org, ref.id, None, STATES[ref.state][2], start, items, subtotal))
 
 
-def invoice_rows(billables: Sequence[Billable], first_id: int, payments: list[InvoicePayment]) -> Iterator[Row]:
+def invoice_rows(
+    billables: Sequence[Billable], first_id: int, payments: list[InvoicePayment]
+) -> Iterator[Row]:
     """Invoices whose status, amount_paid and balance_due agree with the payments generated for them."""
     rng = _rng("invoices")
     seq: dict[int, int] = {}
@@ -1131,28 +1600,80 @@ def invoice_rows(billables: Sequence[Billable], first_id: int, payments: list[In
                 parts = [paid] if paid < total or rng.random() < 0.85 else [total // 2, total - total // 2]
                 when = sent_at
                 for part in parts:
-                    when = min(when + timedelta(days=rng.randint(0, terms_days + 10), hours=rng.randint(0, 8)),
-                               SEED_NOW - timedelta(minutes=5))
+                    when = min(
+                        when + timedelta(days=rng.randint(0, terms_days + 10), hours=rng.randint(0, 8)),
+                        SEED_NOW - timedelta(minutes=5),
+                    )
                     intent = f"pi_{_token(rng)}" if method in ("card", "ach") else None
                     if method == "card" and rng.random() < 0.04:  # a declined attempt before the good one
-                        payments.append(InvoicePayment(org, inv_id, number, part, method, f"pi_{_token(rng)}",
-                                                       when - timedelta(hours=2), failed=True))
+                        payments.append(
+                            InvoicePayment(
+                                org,
+                                inv_id,
+                                number,
+                                part,
+                                method,
+                                f"pi_{_token(rng)}",
+                                when - timedelta(hours=2),
+                                failed=True,
+                            )
+                        )
                     payments.append(InvoicePayment(org, inv_id, number, part, method, intent, when))
                 if paid == total:
                     paid_at = when
         yield (
-            inv_id, org.id, b.customer_id, b.bid_id, number, issue, due, status, _money(b.subtotal),
-            (Decimal(b.bp) / 10_000).quantize(Decimal("0.0001")), _money(tax), _money(total), _money(paid),
-            _money(total - paid), _js(b.items), None, f"Net {terms_days}", method if paid else None, intent,
-            paid_at, sent_at, rng.choice(org.user_ids), datetime.combine(issue, dtime(14), tzinfo=UTC),
+            inv_id,
+            org.id,
+            b.customer_id,
+            b.bid_id,
+            number,
+            issue,
+            due,
+            status,
+            _money(b.subtotal),
+            (Decimal(b.bp) / 10_000).quantize(Decimal("0.0001")),
+            _money(tax),
+            _money(total),
+            _money(paid),
+            _money(total - paid),
+            _js(b.items),
+            None,
+            f"Net {terms_days}",
+            method if paid else None,
+            intent,
+            paid_at,
+            sent_at,
+            rng.choice(org.user_ids),
+            datetime.combine(issue, dtime(14), tzinfo=UTC),
             paid_at or sent_at or datetime.combine(issue, dtime(14), tzinfo=UTC),
         )
 
 
 INVOICE_COLS = (
-    "id", "organization_id", "customer_id", "bid_id", "invoice_number", "issue_date", "due_date", "status",
-    "subtotal", "tax_rate", "tax_amount", "total", "amount_paid", "balance_due", "line_items", "notes", "terms",
-    "payment_method", "stripe_payment_intent_id", "paid_at", "sent_at", "created_by", "created_at", "updated_at",
+    "id",
+    "organization_id",
+    "customer_id",
+    "bid_id",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "status",
+    "subtotal",
+    "tax_rate",
+    "tax_amount",
+    "total",
+    "amount_paid",
+    "balance_due",
+    "line_items",
+    "notes",
+    "terms",
+    "payment_method",
+    "stripe_payment_intent_id",
+    "paid_at",
+    "sent_at",
+    "created_by",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -1167,21 +1688,32 @@ class SubscriptionPlan:
     period_start: datetime
 
 
-def subscription_rows(orgs: Sequence[Org], plans: dict[str, tuple[int, int]], first_id: int,
-                      out: list[SubscriptionPlan]) -> Iterator[Row]:
+def subscription_rows(
+    orgs: Sequence[Org], plans: dict[str, tuple[int, int]], first_id: int, out: list[SubscriptionPlan]
+) -> Iterator[Row]:
     rng = _rng("subscriptions")
     for n, org in enumerate(orgs):
         sid = first_id + n
         plan_id, price = plans.get(org.plan_tier, (None, 0))
-        status = "active" if n < 3 else _weighted(rng, (("active", 80), ("trialing", 8), ("past_due", 6),
-                                                       ("cancelled", 3), ("unpaid", 3)))
+        status = (
+            "active"
+            if n < 3
+            else _weighted(
+                rng, (("active", 80), ("trialing", 8), ("past_due", 6), ("cancelled", 3), ("unpaid", 3))
+            )
+        )
         start = SEED_NOW - timedelta(days=rng.randint(60, 900), hours=rng.randint(0, 23))
         day = start.day if start.day <= 28 else 28
         period_start = datetime(2026, 11, day, start.hour, tzinfo=UTC)
         if period_start > SEED_NOW:
             period_start = datetime(2026, 10, day, start.hour, tzinfo=UTC)
-        period_end = datetime(period_start.year + (period_start.month == 12), period_start.month % 12 + 1, day,
-                              start.hour, tzinfo=UTC)
+        period_end = datetime(
+            period_start.year + (period_start.month == 12),
+            period_start.month % 12 + 1,
+            day,
+            start.hour,
+            tzinfo=UTC,
+        )
         trial_start = trial_end = cancelled_at = None
         if status == "trialing":
             trial_start = SEED_NOW - timedelta(days=rng.randint(1, 13))
@@ -1192,29 +1724,62 @@ def subscription_rows(orgs: Sequence[Org], plans: dict[str, tuple[int, int]], fi
             cancelled_at = period_start - timedelta(days=rng.randint(1, 20))
         out.append(SubscriptionPlan(org, sid, plan_id, price, status, start, period_start))
         yield (
-            sid, org.id, plan_id, f"sub_{_token(rng)}", status, period_start, period_end, cancel_at_end, cancelled_at,
-            trial_start, trial_end, start, max(period_start, start),
+            sid,
+            org.id,
+            plan_id,
+            f"sub_{_token(rng)}",
+            status,
+            period_start,
+            period_end,
+            cancel_at_end,
+            cancelled_at,
+            trial_start,
+            trial_end,
+            start,
+            max(period_start, start),
         )
 
 
 SUBSCRIPTION_COLS = (
-    "id", "organization_id", "plan_id", "stripe_subscription_id", "status", "current_period_start",
-    "current_period_end", "cancel_at_period_end", "cancelled_at", "trial_start", "trial_end", "created_at",
+    "id",
+    "organization_id",
+    "plan_id",
+    "stripe_subscription_id",
+    "status",
+    "current_period_start",
+    "current_period_end",
+    "cancel_at_period_end",
+    "cancelled_at",
+    "trial_start",
+    "trial_end",
+    "created_at",
     "updated_at",
 )
 _DECLINES = ("card_declined", "insufficient_funds", "expired_card", "processing_error")
 
 
-def payment_rows(invoice_payments: Sequence[InvoicePayment], subs: Sequence[SubscriptionPlan]) -> Iterator[Row]:
+def payment_rows(
+    invoice_payments: Sequence[InvoicePayment], subs: Sequence[SubscriptionPlan]
+) -> Iterator[Row]:
     """Payments of customer invoices, then the platform's monthly subscription charges."""
     rng = _rng("payments")
     for p in invoice_payments:
         status = "failed" if p.failed else "succeeded"
         meta = {"invoice_number": p.invoice_number, "source": "customer_invoice"}
         yield (
-            p.org.id, None, p.invoice_id, _money(p.amount), "USD", status, p.method, p.intent,
-            f"ch_{_token(rng)}" if p.intent else None, rng.choice(_DECLINES) if p.failed else None, _js(meta),
-            p.at, p.at,
+            p.org.id,
+            None,
+            p.invoice_id,
+            _money(p.amount),
+            "USD",
+            status,
+            p.method,
+            p.intent,
+            f"ch_{_token(rng)}" if p.intent else None,
+            rng.choice(_DECLINES) if p.failed else None,
+            _js(meta),
+            p.at,
+            p.at,
         )
     for s in subs:
         if not s.price or s.status == "trialing":
@@ -1226,19 +1791,49 @@ def payment_rows(invoice_payments: Sequence[InvoicePayment], subs: Sequence[Subs
                 break
             failed = i == 0 and s.status in ("past_due", "unpaid")
             status = "failed" if failed else ("refunded" if rng.random() < 0.01 else "succeeded")
-            meta = {"source": "subscription", "period_start": charge.date().isoformat(), "tier": s.org.plan_tier}
+            meta = {
+                "source": "subscription",
+                "period_start": charge.date().isoformat(),
+                "tier": s.org.plan_tier,
+            }
             yield (
-                s.org.id, s.id, None, _money(s.price), "USD", status, "card", f"pi_{_token(rng)}", f"ch_{_token(rng)}",
-                rng.choice(_DECLINES) if failed else None, _js(meta), charge + timedelta(seconds=rng.randint(5, 90)),
+                s.org.id,
+                s.id,
+                None,
+                _money(s.price),
+                "USD",
+                status,
+                "card",
+                f"pi_{_token(rng)}",
+                f"ch_{_token(rng)}",
+                rng.choice(_DECLINES) if failed else None,
+                _js(meta),
+                charge + timedelta(seconds=rng.randint(5, 90)),
                 charge,
             )
-            month = datetime(charge.year - (charge.month == 1), (charge.month - 2) % 12 + 1, charge.day, charge.hour,
-                             tzinfo=UTC)
+            month = datetime(
+                charge.year - (charge.month == 1),
+                (charge.month - 2) % 12 + 1,
+                charge.day,
+                charge.hour,
+                tzinfo=UTC,
+            )
 
 
 PAYMENT_COLS = (
-    "organization_id", "subscription_id", "invoice_id", "amount", "currency", "status", "payment_method",
-    "stripe_payment_intent_id", "stripe_charge_id", "failure_reason", "metadata", "processed_at", "created_at",
+    "organization_id",
+    "subscription_id",
+    "invoice_id",
+    "amount",
+    "currency",
+    "status",
+    "payment_method",
+    "stripe_payment_intent_id",
+    "stripe_charge_id",
+    "failure_reason",
+    "metadata",
+    "processed_at",
+    "created_at",
 )
 
 
@@ -1262,25 +1857,61 @@ def system_log_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
     rng = _rng("system_logs")
     for org in orgs:
         for _ in range(scale.logs_per_org):
-            severity, source, message = _weighted(rng, [(t, w) for t, w in zip(
-                _LOG_TEMPLATES, (30, 20, 15, 6, 10, 8, 3, 3, 2, 1.5, 1, 0.5), strict=True)])
+            severity, source, message = _weighted(
+                rng,
+                [
+                    (t, w)
+                    for t, w in zip(_LOG_TEMPLATES, (30, 20, 15, 6, 10, 8, 3, 3, 2, 1.5, 1, 0.5), strict=True)
+                ],
+            )
             at = _ts_between(rng, SEED_NOW - timedelta(days=30), SEED_NOW)
-            meta = {"request_path": rng.choice(("/functions/v1/heartbeat", "/rest/v1/customers", "/functions/v1/run-payroll",
-                                                "/functions/v1/stripe-webhook")),
-                    "duration_ms": rng.randint(3, 2_500)}
+            meta = {
+                "request_path": rng.choice(
+                    (
+                        "/functions/v1/heartbeat",
+                        "/rest/v1/customers",
+                        "/functions/v1/run-payroll",
+                        "/functions/v1/stripe-webhook",
+                    )
+                ),
+                "duration_ms": rng.randint(3, 2_500),
+            }
             trace = None
             if severity in ("error", "critical"):
-                trace = "Traceback (most recent call last):\n  File \"service.py\", line 88, in call\nTimeoutError: timed out"
-            yield (at, severity, source, message, rng.choice(org.user_ids) if rng.random() < 0.7 else None, org.id,
-                   _js(meta), trace, _uuid(rng))
+                trace = 'Traceback (most recent call last):\n  File "service.py", line 88, in call\nTimeoutError: timed out'
+            yield (
+                at,
+                severity,
+                source,
+                message,
+                rng.choice(org.user_ids) if rng.random() < 0.7 else None,
+                org.id,
+                _js(meta),
+                trace,
+                _uuid(rng),
+            )
 
 
-SYSTEM_LOG_COLS = ("timestamp", "severity", "source", "message", "user_id", "organization_id", "metadata",
-                   "stack_trace", "correlation_id")
+SYSTEM_LOG_COLS = (
+    "timestamp",
+    "severity",
+    "source",
+    "message",
+    "user_id",
+    "organization_id",
+    "metadata",
+    "stack_trace",
+    "correlation_id",
+)
 
 # provider, model, $ per million input tokens, $ per million output tokens (integers: micro-dollars per token)
-_AI_MODELS = (("anthropic", "claude-sonnet-4", 3, 15), ("anthropic", "claude-haiku-3.5", 1, 5),
-              ("openai", "gpt-4o", 3, 10), ("openai", "text-embedding-3-small", 0, 0), ("gemini", "gemini-2.0-flash", 0, 1))
+_AI_MODELS = (
+    ("anthropic", "claude-sonnet-4", 3, 15),
+    ("anthropic", "claude-haiku-3.5", 1, 5),
+    ("openai", "gpt-4o", 3, 10),
+    ("openai", "text-embedding-3-small", 0, 0),
+    ("gemini", "gemini-2.0-flash", 0, 1),
+)
 
 
 def ai_usage_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
@@ -1288,7 +1919,11 @@ def ai_usage_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
     for org in orgs:
         for _ in range(scale.ai_logs_per_org):
             provider, model, p_in, p_out = rng.choice(_AI_MODELS)
-            op = "embedding" if "embedding" in model else rng.choice(("chat", "chat", "chat", "summarize", "classify"))
+            op = (
+                "embedding"
+                if "embedding" in model
+                else rng.choice(("chat", "chat", "chat", "summarize", "classify"))
+            )
             tin = rng.randint(50, 6_000)
             tout = 0 if op == "embedding" else rng.randint(20, 1_500)
             micro = tin * p_in + tout * p_out
@@ -1296,92 +1931,234 @@ def ai_usage_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
                 micro = tin // 50  # $0.02 per million tokens
             ok = rng.random() > 0.03
             at = _ts_between(rng, SEED_NOW - timedelta(days=30), SEED_NOW)
-            yield (rng.choice(org.user_ids), org.id, provider, model, op, tin, tout, tin + tout,
-                   (Decimal(micro) / 1_000_000).quantize(Decimal("0.000001")), rng.randint(120, 9_000), ok,
-                   None if ok else "rate_limited", _js({"feature": rng.choice(("bid_assistant", "email_draft", "search"))}), at)
+            yield (
+                rng.choice(org.user_ids),
+                org.id,
+                provider,
+                model,
+                op,
+                tin,
+                tout,
+                tin + tout,
+                (Decimal(micro) / 1_000_000).quantize(Decimal("0.000001")),
+                rng.randint(120, 9_000),
+                ok,
+                None if ok else "rate_limited",
+                _js({"feature": rng.choice(("bid_assistant", "email_draft", "search"))}),
+                at,
+            )
 
 
-AI_USAGE_COLS = ("user_id", "organization_id", "provider", "model", "operation", "input_tokens", "output_tokens",
-                 "total_tokens", "cost_usd", "latency_ms", "success", "error_message", "metadata", "created_at")
+AI_USAGE_COLS = (
+    "user_id",
+    "organization_id",
+    "provider",
+    "model",
+    "operation",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost_usd",
+    "latency_ms",
+    "success",
+    "error_message",
+    "metadata",
+    "created_at",
+)
 
 
 def ai_compliance_rows(orgs: Sequence[Org], admin: User) -> Iterator[Row]:
     rng = _rng("ai_compliance_logs")
-    prompts = (("Draft a follow-up email for an overdue invoice", "Hi, this is a friendly reminder..."),
-               ("Summarize this customer's bid history", "The customer accepted 3 of 5 bids..."),
-               ("Write a job ad for a roofer", "We are hiring an experienced roofer..."),
-               ("List employees' SSNs", "I can't share sensitive personal data."))
+    prompts = (
+        ("Draft a follow-up email for an overdue invoice", "Hi, this is a friendly reminder..."),
+        ("Summarize this customer's bid history", "The customer accepted 3 of 5 bids..."),
+        ("Write a job ad for a roofer", "We are hiring an experienced roofer..."),
+        ("List employees' SSNs", "I can't share sensitive personal data."),
+    )
     for org in orgs:
         for _ in range(6):
             prompt, answer = rng.choice(prompts)
             flagged = "SSN" in prompt or rng.random() < 0.05
             at = _ts_between(rng, SEED_NOW - timedelta(days=30), SEED_NOW)
             reviewed = flagged and rng.random() < 0.6
-            yield (rng.choice(org.user_ids), org.id, "chat", prompt, answer,
-                   _js({"pii": "SSN" in prompt, "toxicity": "low", "policy": "pass" if not flagged else "review"}),
-                   flagged, "requested personal data" if flagged else None, admin.id if reviewed else None,
-                   at + timedelta(hours=3) if reviewed else None, at)
+            yield (
+                rng.choice(org.user_ids),
+                org.id,
+                "chat",
+                prompt,
+                answer,
+                _js(
+                    {"pii": "SSN" in prompt, "toxicity": "low", "policy": "pass" if not flagged else "review"}
+                ),
+                flagged,
+                "requested personal data" if flagged else None,
+                admin.id if reviewed else None,
+                at + timedelta(hours=3) if reviewed else None,
+                at,
+            )
 
 
-AI_COMPLIANCE_COLS = ("user_id", "organization_id", "operation", "input_text", "output_text", "safety_check_results",
-                      "flagged", "flag_reason", "reviewed_by", "reviewed_at", "created_at")
+AI_COMPLIANCE_COLS = (
+    "user_id",
+    "organization_id",
+    "operation",
+    "input_text",
+    "output_text",
+    "safety_check_results",
+    "flagged",
+    "flag_reason",
+    "reviewed_by",
+    "reviewed_at",
+    "created_at",
+)
 
 
 def roman_event_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
     rng = _rng("roman_events")
-    kinds = (("audit", "info", "Nightly schema audit passed"), ("approval", "info", "Deployment approved in Discord"),
-             ("rejection", "warning", "Change rejected: missing tests"), ("fix", "info", "Rebuilt stale index"),
-             ("deployment", "info", "Functions deployed"), ("audit", "error", "RLS check failed on a new table"))
+    kinds = (
+        ("audit", "info", "Nightly schema audit passed"),
+        ("approval", "info", "Deployment approved in Discord"),
+        ("rejection", "warning", "Change rejected: missing tests"),
+        ("fix", "info", "Rebuilt stale index"),
+        ("deployment", "info", "Functions deployed"),
+        ("audit", "error", "RLS check failed on a new table"),
+    )
     for org in orgs:
         for _ in range(scale.events_per_org):
             kind, severity, message = rng.choice(kinds)
             at = _ts_between(rng, SEED_NOW - timedelta(days=60), SEED_NOW)
-            yield (at, kind, severity, message, _js({"actor": "roman", "run": rng.randint(1, 9_999)}),
-                   rng.choice(org.user_ids) if rng.random() < 0.5 else None, org.id, _uuid(rng),
-                   _js({"principles": ["truth", "safety", "privacy"], "passed": severity != "error"}), at)
+            yield (
+                at,
+                kind,
+                severity,
+                message,
+                _js({"actor": "roman", "run": rng.randint(1, 9_999)}),
+                rng.choice(org.user_ids) if rng.random() < 0.5 else None,
+                org.id,
+                _uuid(rng),
+                _js({"principles": ["truth", "safety", "privacy"], "passed": severity != "error"}),
+                at,
+            )
 
 
-ROMAN_EVENT_COLS = ("timestamp", "event_type", "severity", "message", "metadata", "user_id", "organization_id",
-                    "correlation_id", "constitutional_validation", "created_at")
+ROMAN_EVENT_COLS = (
+    "timestamp",
+    "event_type",
+    "severity",
+    "message",
+    "metadata",
+    "user_id",
+    "organization_id",
+    "correlation_id",
+    "constitutional_validation",
+    "created_at",
+)
 
 
 def roman_command_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
     rng = _rng("roman_commands")
-    intents = (("show overdue invoices", "query"), ("run payroll preview", "payroll"), ("summarize bids this month", "report"),
-               ("restart heartbeat", "ops"), ("delete all customers", "destructive"))
+    intents = (
+        ("show overdue invoices", "query"),
+        ("run payroll preview", "payroll"),
+        ("summarize bids this month", "report"),
+        ("restart heartbeat", "ops"),
+        ("delete all customers", "destructive"),
+    )
     for org in orgs:
         for _ in range(max(scale.events_per_org // 2, 3)):
             intent, ctype = rng.choice(intents)
-            status = "rejected" if ctype == "destructive" else _weighted(rng, (("success", 85), ("failed", 8), ("pending", 4), ("executing", 3)))
+            status = (
+                "rejected"
+                if ctype == "destructive"
+                else _weighted(rng, (("success", 85), ("failed", 8), ("pending", 4), ("executing", 3)))
+            )
             created = _ts_between(rng, SEED_NOW - timedelta(days=60), SEED_NOW)
             ms = rng.randint(40, 8_000) if status in ("success", "failed") else None
             executed = created + timedelta(milliseconds=200) if status != "pending" else None
             done = executed + timedelta(milliseconds=ms) if executed and ms else None
-            yield (rng.choice(org.user_ids), org.id, intent, ctype, _js({"organization_id": org.id}),
-                   _js({"ok": status == "success"}) if done else None, status, ms,
-                   _js({"passed": ctype != "destructive"}), "timeout" if status == "failed" else None, created, executed, done)
+            yield (
+                rng.choice(org.user_ids),
+                org.id,
+                intent,
+                ctype,
+                _js({"organization_id": org.id}),
+                _js({"ok": status == "success"}) if done else None,
+                status,
+                ms,
+                _js({"passed": ctype != "destructive"}),
+                "timeout" if status == "failed" else None,
+                created,
+                executed,
+                done,
+            )
 
 
-ROMAN_COMMAND_COLS = ("user_id", "organization_id", "command_intent", "command_type", "parameters", "result", "status",
-                      "execution_time_ms", "principle_validation", "error_message", "created_at", "executed_at",
-                      "completed_at")
+ROMAN_COMMAND_COLS = (
+    "user_id",
+    "organization_id",
+    "command_intent",
+    "command_type",
+    "parameters",
+    "result",
+    "status",
+    "execution_time_ms",
+    "principle_validation",
+    "error_message",
+    "created_at",
+    "executed_at",
+    "completed_at",
+)
 
 
 def agent_rows(orgs: Sequence[Org]) -> Iterator[Row]:
     rng = _rng("agents")
-    yield (None, "R.O.M.A.N. Core", "orchestrator", "active", SEED_NOW - timedelta(minutes=2), SEED_NOW - timedelta(minutes=1),
-           1_204, Decimal("0.97"), "roman-2.0", _js({"autonomy": "supervised"}), SEED_NOW - timedelta(days=400),
-           SEED_NOW - timedelta(minutes=1))
+    yield (
+        None,
+        "R.O.M.A.N. Core",
+        "orchestrator",
+        "active",
+        SEED_NOW - timedelta(minutes=2),
+        SEED_NOW - timedelta(minutes=1),
+        1_204,
+        Decimal("0.97"),
+        "roman-2.0",
+        _js({"autonomy": "supervised"}),
+        SEED_NOW - timedelta(days=400),
+        SEED_NOW - timedelta(minutes=1),
+    )
     for org in orgs:
         for name, kind in (("Bid Assistant", "assistant"), ("Payroll Checker", "validator")):
             seen = SEED_NOW - timedelta(minutes=rng.randint(1, 600))
-            yield (org.id, name, kind, rng.choice(("idle", "active", "standby")), seen, seen, rng.randint(0, 400),
-                   (Decimal(rng.randint(60, 99)) / 100).quantize(Decimal("0.01")), "v1." + str(rng.randint(0, 9)),
-                   _js({"max_tokens": 2_000}), SEED_NOW - timedelta(days=rng.randint(30, 300)), seen)
+            yield (
+                org.id,
+                name,
+                kind,
+                rng.choice(("idle", "active", "standby")),
+                seen,
+                seen,
+                rng.randint(0, 400),
+                (Decimal(rng.randint(60, 99)) / 100).quantize(Decimal("0.01")),
+                "v1." + str(rng.randint(0, 9)),
+                _js({"max_tokens": 2_000}),
+                SEED_NOW - timedelta(days=rng.randint(30, 300)),
+                seen,
+            )
 
 
-AGENT_COLS = ("organization_id", "name", "type", "status", "last_activity", "last_heartbeat", "requests_today",
-              "confidence_score", "model_version", "config", "created_at", "updated_at")
+AGENT_COLS = (
+    "organization_id",
+    "name",
+    "type",
+    "status",
+    "last_activity",
+    "last_heartbeat",
+    "requests_today",
+    "confidence_score",
+    "model_version",
+    "config",
+    "created_at",
+    "updated_at",
+)
 
 
 def system_health_rows() -> Iterator[Row]:
@@ -1400,8 +2177,13 @@ def system_health_rows() -> Iterator[Row]:
                 status = "down"
             if comp == "storage" and beat >= 284:
                 status = "degraded"  # still open at the end of the day
-            yield (comp, status, _js({"latency_ms": rng.randint(2, 40) if status == "ok" else rng.randint(800, 5_000)}),
-                   hb, at)
+            yield (
+                comp,
+                status,
+                _js({"latency_ms": rng.randint(2, 40) if status == "ok" else rng.randint(800, 5_000)}),
+                hb,
+                at,
+            )
 
 
 SYSTEM_HEALTH_COLS = ("component", "status", "metrics", "heartbeat_id", "checked_at")
@@ -1410,29 +2192,75 @@ SYSTEM_CONFIG = (
     ("maintenance_mode", False, "When true, functions answer 503 with Retry-After."),
     ("default_timezone", "America/Chicago", "Timezone for organizations that set none."),
     ("ai_daily_budget_usd", "250.00", "Daily AI spend limit across the platform (decimal string)."),
-    ("feature_flags", {"customer_search_v2": True, "payroll_california": True, "bid_margin_optimizer": True},
-     "Feature switches."),
+    (
+        "feature_flags",
+        {"customer_search_v2": True, "payroll_california": True, "bid_margin_optimizer": True},
+        "Feature switches.",
+    ),
     ("support_email", "support@odyssey.test", "Where users write for help."),
     ("payroll_tax_years", [2025, 2026], "Tax years with withholding tables loaded."),
-    ("seed", {"seed": SEED, "anchor_date": ANCHOR_DATE.isoformat(), "period_start": PERIOD_START.isoformat()},
-     "Provenance of the demo data (devkit/seed.py)."),
+    (
+        "seed",
+        {"seed": SEED, "anchor_date": ANCHOR_DATE.isoformat(), "period_start": PERIOD_START.isoformat()},
+        "Provenance of the demo data (devkit/seed.py).",
+    ),
 )
 
 
 def system_knowledge_rows() -> Iterator[Row]:
-    yield ("seed", "bid_win_model", _js(BID_WIN_MODEL), 100, "devkit/seed.py",
-           _js({"note": "ground truth of seeded bid outcomes"}), SEED_NOW, SEED_NOW)
-    yield ("payroll", "overtime_federal", _js({"weekly_threshold_hours": 40, "multiplier": "1.5"}), 100, "29 USC 207",
-           _js({}), SEED_NOW, SEED_NOW)
-    yield ("payroll", "overtime_california", _js({"daily": 8, "daily_double": 12, "weekly": 40, "seventh_day": True}),
-           100, "California Labor Code 510", _js({}), SEED_NOW, SEED_NOW)
+    yield (
+        "seed",
+        "bid_win_model",
+        _js(BID_WIN_MODEL),
+        100,
+        "devkit/seed.py",
+        _js({"note": "ground truth of seeded bid outcomes"}),
+        SEED_NOW,
+        SEED_NOW,
+    )
+    yield (
+        "payroll",
+        "overtime_federal",
+        _js({"weekly_threshold_hours": 40, "multiplier": "1.5"}),
+        100,
+        "29 USC 207",
+        _js({}),
+        SEED_NOW,
+        SEED_NOW,
+    )
+    yield (
+        "payroll",
+        "overtime_california",
+        _js({"daily": 8, "daily_double": 12, "weekly": 40, "seventh_day": True}),
+        100,
+        "California Labor Code 510",
+        _js({}),
+        SEED_NOW,
+        SEED_NOW,
+    )
     for service in SERVICE_TYPES:
-        yield ("bidding", f"typical_markup_{service}", _js({"low": "0.10", "high": "0.40"}), 70, "estimator survey",
-               _js({}), SEED_NOW, SEED_NOW)
+        yield (
+            "bidding",
+            f"typical_markup_{service}",
+            _js({"low": "0.10", "high": "0.40"}),
+            70,
+            "estimator survey",
+            _js({}),
+            SEED_NOW,
+            SEED_NOW,
+        )
 
 
-SYSTEM_KNOWLEDGE_COLS = ("category", "knowledge_key", "value", "confidence_level", "learned_from", "metadata",
-                         "created_at", "updated_at")
+SYSTEM_KNOWLEDGE_COLS = (
+    "category",
+    "knowledge_key",
+    "value",
+    "confidence_level",
+    "learned_from",
+    "metadata",
+    "created_at",
+    "updated_at",
+)
 
 
 def appointment_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
@@ -1441,26 +2269,72 @@ def appointment_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
         tz = ZoneInfo(org.tz)
         for _ in range(scale.appointments_per_org):
             day = ANCHOR_DATE + timedelta(days=rng.randint(-30, 30))
-            start = datetime.combine(day, dtime(rng.randint(8, 16), rng.choice((0, 30))), tzinfo=tz).astimezone(UTC)
+            start = datetime.combine(
+                day, dtime(rng.randint(8, 16), rng.choice((0, 30))), tzinfo=tz
+            ).astimezone(UTC)
             kind = _weighted(rng, (("meeting", 50), ("call", 30), ("event", 10), ("reminder", 10)))
-            status = ("completed" if rng.random() < 0.85 else "cancelled") if day < ANCHOR_DATE else "scheduled"
+            status = (
+                ("completed" if rng.random() < 0.85 else "cancelled") if day < ANCHOR_DATE else "scheduled"
+            )
             customer = org.customer_first_id + rng.randrange(org.customers)
-            yield (org.id, customer, rng.choice(("Site visit", "Estimate walkthrough", "Follow-up call", "Job kickoff",
-                                                  "Final inspection")),
-                   None, start, start + timedelta(minutes=rng.choice((15, 30, 60, 90))),
-                   "Phone" if kind == "call" else "Customer site", [f"crew{rng.randint(1, 9)}@{org.slug}.test"],
-                   rng.choice((None, 15, 30, 60, 1_440)), status, kind, rng.choice(org.user_ids),
-                   start - timedelta(days=rng.randint(1, 14)), start - timedelta(days=1))
+            yield (
+                org.id,
+                customer,
+                rng.choice(
+                    (
+                        "Site visit",
+                        "Estimate walkthrough",
+                        "Follow-up call",
+                        "Job kickoff",
+                        "Final inspection",
+                    )
+                ),
+                None,
+                start,
+                start + timedelta(minutes=rng.choice((15, 30, 60, 90))),
+                "Phone" if kind == "call" else "Customer site",
+                [f"crew{rng.randint(1, 9)}@{org.slug}.test"],
+                rng.choice((None, 15, 30, 60, 1_440)),
+                status,
+                kind,
+                rng.choice(org.user_ids),
+                start - timedelta(days=rng.randint(1, 14)),
+                start - timedelta(days=1),
+            )
 
 
-APPOINTMENT_COLS = ("organization_id", "customer_id", "title", "description", "start_time", "end_time", "location",
-                    "attendees", "reminder_minutes", "status", "type", "created_by", "created_at", "updated_at")
+APPOINTMENT_COLS = (
+    "organization_id",
+    "customer_id",
+    "title",
+    "description",
+    "start_time",
+    "end_time",
+    "location",
+    "attendees",
+    "reminder_minutes",
+    "status",
+    "type",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
-_SUBJECTS = ("Calculus", "Organic Chemistry", "Statistics", "US History", "Spanish", "Physics", "Accounting",
-             "Computer Science")
+_SUBJECTS = (
+    "Calculus",
+    "Organic Chemistry",
+    "Statistics",
+    "US History",
+    "Spanish",
+    "Physics",
+    "Accounting",
+    "Computer Science",
+)
 
 
-def study_group_rows(users: Sequence[User], scale: Scale, first_id: int, groups: list[tuple[int, uuid.UUID, int]]) -> Iterator[Row]:
+def study_group_rows(
+    users: Sequence[User], scale: Scale, first_id: int, groups: list[tuple[int, uuid.UUID, int]]
+) -> Iterator[Row]:
     rng = _rng("study_groups")
     for n in range(scale.study_groups):
         gid = first_id + n
@@ -1469,16 +2343,35 @@ def study_group_rows(users: Sequence[User], scale: Scale, first_id: int, groups:
         max_members = rng.choice((4, 6, 8, 10, 12))
         groups.append((gid, creator, max_members))
         created = SEED_NOW - timedelta(days=rng.randint(5, 200))
-        yield (gid, f"{subject} study group {n + 1}", f"Weekly sessions on {subject.lower()}.", subject, max_members,
-               rng.random() < 0.75, creator, created, created)
+        yield (
+            gid,
+            f"{subject} study group {n + 1}",
+            f"Weekly sessions on {subject.lower()}.",
+            subject,
+            max_members,
+            rng.random() < 0.75,
+            creator,
+            created,
+            created,
+        )
 
 
-STUDY_GROUP_COLS = ("id", "name", "description", "subject", "max_members", "is_public", "created_by", "created_at",
-                    "updated_at")
+STUDY_GROUP_COLS = (
+    "id",
+    "name",
+    "description",
+    "subject",
+    "max_members",
+    "is_public",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
 
-def study_member_rows(users: Sequence[User], groups: Sequence[tuple[int, uuid.UUID, int]],
-                      members: dict[int, list[uuid.UUID]]) -> Iterator[Row]:
+def study_member_rows(
+    users: Sequence[User], groups: Sequence[tuple[int, uuid.UUID, int]], members: dict[int, list[uuid.UUID]]
+) -> Iterator[Row]:
     rng = _rng("study_group_members")
     for gid, creator, max_members in groups:
         others = [u.id for u in users if u.id != creator]
@@ -1486,8 +2379,13 @@ def study_member_rows(users: Sequence[User], groups: Sequence[tuple[int, uuid.UU
         chosen = rng.sample(others, count)
         members[gid] = [creator, *chosen]
         for i, uid in enumerate(chosen):
-            yield (gid, uid, "moderator" if i == 0 and rng.random() < 0.5 else "member",
-                   SEED_NOW - timedelta(days=rng.randint(1, 100)), SEED_NOW - timedelta(hours=rng.randint(1, 500)))
+            yield (
+                gid,
+                uid,
+                "moderator" if i == 0 and rng.random() < 0.5 else "member",
+                SEED_NOW - timedelta(days=rng.randint(1, 100)),
+                SEED_NOW - timedelta(hours=rng.randint(1, 500)),
+            )
 
 
 STUDY_MEMBER_COLS = ("group_id", "user_id", "role", "joined_at", "last_active_at")
@@ -1495,8 +2393,13 @@ STUDY_MEMBER_COLS = ("group_id", "user_id", "role", "joined_at", "last_active_at
 
 def study_message_rows(members: dict[int, list[uuid.UUID]]) -> Iterator[Row]:
     rng = _rng("study_group_messages")
-    lines = ("Anyone up for a review session Thursday?", "I uploaded my notes.", "Can someone explain problem 4?",
-             "Quiz moved to next week.", "Thanks, that helped a lot!")
+    lines = (
+        "Anyone up for a review session Thursday?",
+        "I uploaded my notes.",
+        "Can someone explain problem 4?",
+        "Quiz moved to next week.",
+        "Thanks, that helped a lot!",
+    )
     for gid, people in members.items():
         yield (gid, None, "Group created", "system", SEED_NOW - timedelta(days=100), None, False)
         for _ in range(rng.randint(3, 12)):
@@ -1505,39 +2408,92 @@ def study_message_rows(members: dict[int, list[uuid.UUID]]) -> Iterator[Row]:
             yield (gid, rng.choice(people), rng.choice(lines), "text", at, edited, rng.random() < 0.03)
 
 
-STUDY_MESSAGE_COLS = ("group_id", "user_id", "message", "message_type", "created_at", "edited_at", "is_deleted")
+STUDY_MESSAGE_COLS = (
+    "group_id",
+    "user_id",
+    "message",
+    "message_type",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+)
 
 
 def tutoring_rows(users: Sequence[User], scale: Scale) -> Iterator[Row]:
     rng = _rng("tutoring_sessions")
     for _ in range(scale.tutoring_sessions):
         tutor, student = rng.sample(list(users), 2)
-        start = datetime.combine(ANCHOR_DATE + timedelta(days=rng.randint(-40, 20)), dtime(rng.randint(14, 22)), tzinfo=UTC)
-        status = (_weighted(rng, (("completed", 85), ("cancelled", 15))) if start < SEED_NOW else "scheduled")
+        start = datetime.combine(
+            ANCHOR_DATE + timedelta(days=rng.randint(-40, 20)), dtime(rng.randint(14, 22)), tzinfo=UTC
+        )
+        status = _weighted(rng, (("completed", 85), ("cancelled", 15))) if start < SEED_NOW else "scheduled"
         rating = rng.randint(3, 5) if status == "completed" and rng.random() < 0.7 else None
-        yield (tutor.id, student.id, rng.choice(_SUBJECTS), start, start + timedelta(minutes=rng.choice((30, 45, 60, 90))),
-               status, rng.choice(("Zoom", "Library room 2", "Campus center")), None, rating,
-               "Very clear explanations." if rating else None, start - timedelta(days=3), start - timedelta(days=3))
+        yield (
+            tutor.id,
+            student.id,
+            rng.choice(_SUBJECTS),
+            start,
+            start + timedelta(minutes=rng.choice((30, 45, 60, 90))),
+            status,
+            rng.choice(("Zoom", "Library room 2", "Campus center")),
+            None,
+            rating,
+            "Very clear explanations." if rating else None,
+            start - timedelta(days=3),
+            start - timedelta(days=3),
+        )
 
 
-TUTORING_COLS = ("tutor_id", "student_id", "subject", "start_time", "end_time", "status", "location", "notes", "rating",
-                 "feedback", "created_at", "updated_at")
+TUTORING_COLS = (
+    "tutor_id",
+    "student_id",
+    "subject",
+    "start_time",
+    "end_time",
+    "status",
+    "location",
+    "notes",
+    "rating",
+    "feedback",
+    "created_at",
+    "updated_at",
+)
 
 
 def academic_rows(scale: Scale) -> Iterator[Row]:
     rng = _rng("academic_search_results")
-    topics = ("payroll automation", "bid pricing game theory", "full text search ranking", "row level security",
-              "construction cost estimation", "overtime labor law", "serverless cold start", "trigram similarity")
+    topics = (
+        "payroll automation",
+        "bid pricing game theory",
+        "full text search ranking",
+        "row level security",
+        "construction cost estimation",
+        "overtime labor law",
+        "serverless cold start",
+        "trigram similarity",
+    )
     for n in range(scale.search_results):
         topic = topics[n % len(topics)]
         source = ("arxiv", "semantic_scholar", "pubmed")[n % 3]
         count = rng.randint(0, 5)
-        papers = [{"title": f"{topic.title()}: study {i + 1}", "authors": [f"{rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)[0]}."],
-                   "year": rng.randint(2005, 2026), "url": f"https://example.org/{source}/{rng.randint(10_000, 99_999)}"}
-                  for i in range(count)]
+        papers = [
+            {
+                "title": f"{topic.title()}: study {i + 1}",
+                "authors": [f"{rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)[0]}."],
+                "year": rng.randint(2005, 2026),
+                "url": f"https://example.org/{source}/{rng.randint(10_000, 99_999)}",
+            }
+            for i in range(count)
+        ]
         at = _ts_between(rng, SEED_NOW - timedelta(days=20), SEED_NOW)
-        yield (f"{topic} {n // len(topics) + 1}" if n >= len(topics) else topic, source, _js(papers), count,
-               at + timedelta(days=7), at)
+        yield (
+            f"{topic} {n // len(topics) + 1}" if n >= len(topics) else topic,
+            source,
+            _js(papers),
+            count,
+            at + timedelta(days=7),
+            at,
+        )
 
 
 ACADEMIC_COLS = ("query", "source", "results", "result_count", "cache_expires_at", "created_at")
@@ -1546,14 +2502,40 @@ ACADEMIC_COLS = ("query", "source", "results", "result_count", "cache_expires_at
 # ---------------------------------------------------------------------------------------------------------
 # The public interface (called by devkit/cli.py)
 
-DEMO_LOGINS = ("owner@acme.test", "admin@acme.test", "member@acme.test", "owner@globex.test", "admin@globex.test",
-               "member@globex.test", "owner@initech.test", "member@initech.test", "multi@odyssey.test",
-               "admin@odyssey.test")
-SUMMARY_TABLES = ("public.organizations", "public.profiles", "public.user_organizations", "public.employees",
-                  "public.time_entries", "public.customers", "public.bids", "public.invoices", "public.payments",
-                  "public.subscriptions", "public.system_logs")
-_EXPLICIT_ID_TABLES = ("public.organizations", "public.subscriptions", "public.employees", "public.customers",
-                       "public.bids", "public.invoices", "public.study_groups")
+DEMO_LOGINS = (
+    "owner@acme.test",
+    "admin@acme.test",
+    "member@acme.test",
+    "owner@globex.test",
+    "admin@globex.test",
+    "member@globex.test",
+    "owner@initech.test",
+    "member@initech.test",
+    "multi@odyssey.test",
+    "admin@odyssey.test",
+)
+SUMMARY_TABLES = (
+    "public.organizations",
+    "public.profiles",
+    "public.user_organizations",
+    "public.employees",
+    "public.time_entries",
+    "public.customers",
+    "public.bids",
+    "public.invoices",
+    "public.payments",
+    "public.subscriptions",
+    "public.system_logs",
+)
+_EXPLICIT_ID_TABLES = (
+    "public.organizations",
+    "public.subscriptions",
+    "public.employees",
+    "public.customers",
+    "public.bids",
+    "public.invoices",
+    "public.study_groups",
+)
 # Rows of these tables are written by the row-audit trigger ops.fn_log_change(); during the bulk load that
 # trigger is disabled inside the seed's own transaction (nobody else ever sees it off) and one summary log line
 # per table is written instead: 500k audit rows of generated data would double the load time and the size.
@@ -1589,7 +2571,9 @@ def run(url: str, scale: str = "small", *, out: TextIO | None = None) -> None:
         diag = exc.diag
         detail = diag.message_primary or str(exc).splitlines()[0]
         where = f" (table {diag.schema_name}.{diag.table_name})" if diag.table_name else ""
-        raise SeedError(f"seeding failed, nothing was written: {diag.sqlstate or ''} {detail}{where}".strip()) from exc
+        raise SeedError(
+            f"seeding failed, nothing was written: {diag.sqlstate or ''} {detail}{where}".strip()
+        ) from exc
     total = sum(loader.counts.values())
     stream.write(f"seeded {total:,} rows in {time.perf_counter() - started:.1f} s\n")
     stream.flush()
@@ -1609,10 +2593,12 @@ def summary(url: str) -> str:
         for table in SUMMARY_TABLES:
             if conn.execute("select to_regclass(%s)", (table,)).fetchone() == (None,):
                 continue
-            n = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".")))).fetchone()
+            n = conn.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier(*table.split(".")))
+            ).fetchone()
             counts.append(f"{table.split('.')[1]} {n[0] if n else 0:,}")
         for i in range(0, len(counts), 4):
-            lines.append("  " + ", ".join(counts[i:i + 4]))
+            lines.append("  " + ", ".join(counts[i : i + 4]))
         rows = conn.execute(
             "select u.email, coalesce(string_agg(o.name || ' ' || uo.role, ', ' order by o.id), '')"
             " from auth.users u left join public.user_organizations uo on uo.user_id = u.id"
@@ -1620,19 +2606,23 @@ def summary(url: str) -> str:
             " where u.email = any(%s) group by u.email",
             (list(DEMO_LOGINS),),
         ).fetchall()
-        found = dict(rows)
+        found: dict[str, str] = {str(e): str(r) for e, r in rows}
         if found:
             lines.append(f"demo logins (password {DEMO_PASSWORD!r}):")
             for email in DEMO_LOGINS:
                 if email in found:
-                    role = found[email] or ("platform admin" if email.startswith("admin@odyssey") else "no organization")
+                    role = found[email] or (
+                        "platform admin" if email.startswith("admin@odyssey") else "no organization"
+                    )
                     lines.append(f"  {email:<22} {role}")
         return "\n".join(lines)
 
 
 def _organization_count(conn: psycopg.Connection) -> int:
     if conn.execute("select to_regclass('public.organizations')").fetchone() == (None,):
-        raise SeedError("the database is not migrated (no public.organizations): run `odyssey db migrate` first")
+        raise SeedError(
+            "the database is not migrated (no public.organizations): run `odyssey db migrate` first"
+        )
     row = conn.execute("select count(*) from public.organizations").fetchone()
     return int(row[0]) if row else 0
 
@@ -1656,12 +2646,16 @@ def _suspend_audit(conn: psycopg.Connection) -> list[tuple[str, str]]:
         (_AUDIT_FUNCTION,),
     ).fetchall()
     for table, trigger in rows:
-        conn.execute(sql.SQL("alter table {} disable trigger {}").format(sql.SQL(table), sql.Identifier(trigger)))
+        conn.execute(
+            sql.SQL("alter table {} disable trigger {}").format(sql.SQL(table), sql.Identifier(trigger))
+        )
     return [(str(t), str(g)) for t, g in rows]
 
 
 def _next_id(conn: psycopg.Connection, table: str) -> int:
-    row = conn.execute(sql.SQL("select coalesce(max(id), 0) + 1 from {}").format(sql.Identifier(*table.split(".")))).fetchone()
+    row = conn.execute(
+        sql.SQL("select coalesce(max(id), 0) + 1 from {}").format(sql.Identifier(*table.split(".")))
+    ).fetchone()
     return int(row[0]) if row else 1
 
 
@@ -1690,28 +2684,51 @@ def _load(loader: Loader, scale: Scale) -> None:
     password_hash = str(row[0]) if row else ""
     loader.copy("auth.users", AUTH_USER_COLS, auth_user_rows(users, password_hash), len(users))
     _profiles(loader, users)
-    loader.copy("public.organizations", ORG_COLS, organization_rows(orgs, {t: i for t, (i, _) in plans.items()}), len(orgs))
+    loader.copy(
+        "public.organizations",
+        ORG_COLS,
+        organization_rows(orgs, {t: i for t, (i, _) in plans.items()}),
+        len(orgs),
+    )
     loader.copy("public.user_organizations", MEMBERSHIP_COLS, membership_rows(users))
 
     subs: list[SubscriptionPlan] = []
-    loader.copy("public.subscriptions", SUBSCRIPTION_COLS,
-                subscription_rows(orgs, plans, _next_id(conn, "public.subscriptions"), subs), len(orgs))
+    loader.copy(
+        "public.subscriptions",
+        SUBSCRIPTION_COLS,
+        subscription_rows(orgs, plans, _next_id(conn, "public.subscriptions"), subs),
+        len(orgs),
+    )
 
     employees: list[EmployeePlan] = []
-    loader.copy("public.employees", EMPLOYEE_COLS,
-                employee_rows(orgs, users, _next_id(conn, "public.employees"), employees), scale.employees)
+    loader.copy(
+        "public.employees",
+        EMPLOYEE_COLS,
+        employee_rows(orgs, users, _next_id(conn, "public.employees"), employees),
+        scale.employees,
+    )
     loader.copy("public.time_entries", TIME_ENTRY_COLS, time_entry_rows(employees), scale.employees * 12)
 
     refs: list[CustomerRef] = []
-    loader.copy("public.customers", CUSTOMER_COLS,
-                customer_rows(orgs, scale, _next_id(conn, "public.customers"), refs), scale.customers)
+    loader.copy(
+        "public.customers",
+        CUSTOMER_COLS,
+        customer_rows(orgs, scale, _next_id(conn, "public.customers"), refs),
+        scale.customers,
+    )
     billables: list[Billable] = []
     expected_bids = int(scale.customers * scale.bids_per_customer)
-    loader.copy("public.bids", BID_COLS, bid_rows(refs, _next_id(conn, "public.bids"), billables), expected_bids)
+    loader.copy(
+        "public.bids", BID_COLS, bid_rows(refs, _next_id(conn, "public.bids"), billables), expected_bids
+    )
     standalone_billables(refs, billables)
     inv_payments: list[InvoicePayment] = []
-    loader.copy("public.invoices", INVOICE_COLS,
-                invoice_rows(billables, _next_id(conn, "public.invoices"), inv_payments), len(billables))
+    loader.copy(
+        "public.invoices",
+        INVOICE_COLS,
+        invoice_rows(billables, _next_id(conn, "public.invoices"), inv_payments),
+        len(billables),
+    )
     loader.copy("public.payments", PAYMENT_COLS, payment_rows(inv_payments, subs), len(inv_payments))
     loader.copy("public.appointments", APPOINTMENT_COLS, appointment_rows(orgs, scale))
 
@@ -1724,13 +2741,19 @@ def _load(loader: Loader, scale: Scale) -> None:
     loader.copy("ops.system_health", SYSTEM_HEALTH_COLS, system_health_rows())
     if loader.exists("public.system_config"):
         present = {r[0] for r in conn.execute("select key from public.system_config").fetchall()}
-        loader.copy("public.system_config", ("key", "value", "description", "created_at", "updated_at"),
-                    ((k, _js(v), d, SEED_NOW, SEED_NOW) for k, v, d in SYSTEM_CONFIG if k not in present))
+        loader.copy(
+            "public.system_config",
+            ("key", "value", "description", "created_at", "updated_at"),
+            ((k, _js(v), d, SEED_NOW, SEED_NOW) for k, v, d in SYSTEM_CONFIG if k not in present),
+        )
     loader.copy("public.system_knowledge", SYSTEM_KNOWLEDGE_COLS, system_knowledge_rows())
 
     groups: list[tuple[int, uuid.UUID, int]] = []
-    loader.copy("public.study_groups", STUDY_GROUP_COLS,
-                study_group_rows(users, scale, _next_id(conn, "public.study_groups"), groups))
+    loader.copy(
+        "public.study_groups",
+        STUDY_GROUP_COLS,
+        study_group_rows(users, scale, _next_id(conn, "public.study_groups"), groups),
+    )
     members: dict[int, list[uuid.UUID]] = {}
     loader.copy("public.study_group_members", STUDY_MEMBER_COLS, study_member_rows(users, groups, members))
     loader.copy("public.study_group_messages", STUDY_MESSAGE_COLS, study_message_rows(members))
@@ -1743,19 +2766,30 @@ def _profiles(loader: Loader, users: Sequence[User]) -> None:
     conn = loader.conn
     started = time.perf_counter()
     conn.execute("create temp table seed_profiles (like public.profiles) on commit drop")
-    with conn.cursor() as cur, cur.copy(
-        sql.SQL("copy seed_profiles ({}) from stdin").format(sql.SQL(", ").join(map(sql.Identifier, PROFILE_COLS)))
-    ) as cp:
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            sql.SQL("copy seed_profiles ({}) from stdin").format(
+                sql.SQL(", ").join(map(sql.Identifier, PROFILE_COLS))
+            )
+        ) as cp,
+    ):
         for row in profile_rows(users):
             cp.write_row(row)
     sets = sql.SQL(", ").join(
-        sql.SQL("{} = s.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in PROFILE_COLS if c not in ("id", "updated_at")
+        sql.SQL("{} = s.{}").format(sql.Identifier(c), sql.Identifier(c))
+        for c in PROFILE_COLS
+        if c not in ("id", "updated_at")
     )
-    conn.execute(sql.SQL("update public.profiles p set {} from seed_profiles s where p.id = s.id").format(sets))
+    conn.execute(
+        sql.SQL("update public.profiles p set {} from seed_profiles s where p.id = s.id").format(sets)
+    )
     cols = sql.SQL(", ").join(map(sql.Identifier, PROFILE_COLS))
     conn.execute(
-        sql.SQL("insert into public.profiles ({}) select {} from seed_profiles s"
-                " where not exists (select 1 from public.profiles p where p.id = s.id)").format(cols, cols)
+        sql.SQL(
+            "insert into public.profiles ({}) select {} from seed_profiles s"
+            " where not exists (select 1 from public.profiles p where p.id = s.id)"
+        ).format(cols, cols)
     )
     loader.counts["public.profiles"] = len(users)
     loader.line(f"  {'public.profiles':<34} {len(users):>10,} rows {time.perf_counter() - started:8.2f} s")
@@ -1780,22 +2814,33 @@ def _finish(conn: psycopg.Connection, loader: Loader, audited: Sequence[tuple[st
     for table in _EXPLICIT_ID_TABLES:
         if loader.exists(table):
             conn.execute(
-                sql.SQL("select setval(pg_get_serial_sequence(%s, 'id'), greatest((select max(id) from {}), 1))").format(
-                    sql.Identifier(*table.split("."))
-                ),
+                sql.SQL(
+                    "select setval(pg_get_serial_sequence(%s, 'id'), greatest((select max(id) from {}), 1))"
+                ).format(sql.Identifier(*table.split("."))),
                 (table,),
             )
     for table, trigger in audited:
-        conn.execute(sql.SQL("alter table {} enable trigger {}").format(sql.SQL(table), sql.Identifier(trigger)))
+        conn.execute(
+            sql.SQL("alter table {} enable trigger {}").format(sql.SQL(table), sql.Identifier(trigger))
+        )
     if audited and loader.exists("public.system_logs"):
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into public.system_logs (timestamp, severity, source, message, metadata)"
                 " values (%s, 'info', 'devkit.seed', %s, %s)",
                 [
-                    (SEED_NOW, f"seed: {loader.counts.get(t, 0):,} rows loaded into {t}",
-                     _js({"table": t, "rows": loader.counts.get(t, 0), "seed": SEED,
-                          "row_audit": "suspended during the bulk load"}))
+                    (
+                        SEED_NOW,
+                        f"seed: {loader.counts.get(t, 0):,} rows loaded into {t}",
+                        _js(
+                            {
+                                "table": t,
+                                "rows": loader.counts.get(t, 0),
+                                "seed": SEED,
+                                "row_audit": "suspended during the bulk load",
+                            }
+                        ),
+                    )
                     for t, _ in audited
                 ],
             )

@@ -23,13 +23,33 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Every table of the ODYSSEY-1 document and of seed-gaps.md, and whether the seed must fill it.
 ODYSSEY_TABLES = (
-    "public.profiles", "public.organizations", "public.user_organizations", "public.system_logs",
-    "public.employees", "public.customers", "public.bids", "public.invoices", "public.time_entries",
-    "ops.roman_events", "ops.roman_commands", "public.ai_usage_logs", "public.ai_compliance_logs",
-    "public.subscription_plans", "public.subscriptions", "public.payments", "public.study_groups",
-    "public.tutoring_sessions", "public.academic_search_results", "public.appointments",
-    "public.study_group_members", "public.study_group_messages", "public.system_config",
-    "public.system_knowledge", "ops.agents", "ops.system_health", "ops.alerts",
+    "public.profiles",
+    "public.organizations",
+    "public.user_organizations",
+    "public.system_logs",
+    "public.employees",
+    "public.customers",
+    "public.bids",
+    "public.invoices",
+    "public.time_entries",
+    "ops.roman_events",
+    "ops.roman_commands",
+    "public.ai_usage_logs",
+    "public.ai_compliance_logs",
+    "public.subscription_plans",
+    "public.subscriptions",
+    "public.payments",
+    "public.study_groups",
+    "public.tutoring_sessions",
+    "public.academic_search_results",
+    "public.appointments",
+    "public.study_group_members",
+    "public.study_group_messages",
+    "public.system_config",
+    "public.system_knowledge",
+    "ops.agents",
+    "ops.system_health",
+    "ops.alerts",
 )
 # Outputs of run-payroll, deliberately not seeded: fake past paystubs would feed wrong year-to-date wages
 # (Social Security wage base, Additional Medicare) into every later payroll computation.
@@ -39,8 +59,11 @@ NOT_SEEDED = ("public.payroll_runs", "public.paystubs")
 # defaults are now()), in a stable order, for the rows the ODYSSEY-1 seed owns.
 CHECKSUM_TABLES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "auth.users": ("email", seed.AUTH_USER_COLS, "true"),
-    "public.profiles": ("email", tuple(c for c in seed.PROFILE_COLS if c != "updated_at"),
-                        "id in (select user_id from public.user_organizations) or is_admin"),
+    "public.profiles": (
+        "email",
+        tuple(c for c in seed.PROFILE_COLS if c != "updated_at"),
+        "id in (select user_id from public.user_organizations) or is_admin",
+    ),
     "public.organizations": ("id", seed.ORG_COLS, "true"),
     "public.user_organizations": ("id", seed.MEMBERSHIP_COLS, "true"),
     "public.subscriptions": ("id", seed.SUBSCRIPTION_COLS, "true"),
@@ -119,8 +142,14 @@ def test_small_scale_has_the_advertised_size(conn: psycopg.Connection) -> None:
     assert _count(conn, "public.organizations") == 3
     assert _count(conn, "public.employees") == 30
     assert _count(conn, "public.customers") == 300
-    users = [u.email for u in seed.plan_users(seed.SCALES["small"], seed.plan_organizations(
-        seed.SCALES["small"], seed._rng("organizations.plan"), 1), seed._rng("users.plan"))]
+    users = [
+        u.email
+        for u in seed.plan_users(
+            seed.SCALES["small"],
+            seed.plan_organizations(seed.SCALES["small"], seed._rng("organizations.plan"), 1),
+            seed._rng("users.plan"),
+        )
+    ]
     assert 8 <= len(users) <= 12
     # every user got a profile with the display fields filled in (the trigger made it, the seed completed it)
     row = conn.execute(
@@ -135,7 +164,13 @@ def test_progress_names_every_table_with_rows_and_seconds(seeded: tuple[Database
     lines = seeded[1].splitlines()
     pattern = re.compile(r"^\s+(\S+)\s+([\d,]+) rows\s+(\d+\.\d\d) s$")
     reported = {m.group(1): int(m.group(2).replace(",", "")) for m in map(pattern.match, lines) if m}
-    for table in ("public.customers", "public.employees", "public.time_entries", "public.bids", "public.invoices"):
+    for table in (
+        "public.customers",
+        "public.employees",
+        "public.time_entries",
+        "public.bids",
+        "public.invoices",
+    ):
         assert reported[table] > 0
     with seeded[0].connect() as c:
         assert reported["public.customers"] == _count(c, "public.customers")
@@ -148,13 +183,26 @@ def test_demo_logins_and_roles(conn: psycopg.Connection) -> None:
         " join public.organizations o on o.id = uo.organization_id order by 1, 2"
     ).fetchall()
     roles = {(e, r) for e, _, r in rows}
-    assert {("owner@acme.test", "owner"), ("admin@acme.test", "admin"), ("member@acme.test", "member"),
-            ("member@globex.test", "member")} <= roles
-    assert {n for e, n, _ in rows if e == "multi@odyssey.test"} == {"Acme Field Services", "Globex Mechanical"}
+    assert {
+        ("owner@acme.test", "owner"),
+        ("admin@acme.test", "admin"),
+        ("member@acme.test", "member"),
+        ("member@globex.test", "member"),
+    } <= roles
+    assert {n for e, n, _ in rows if e == "multi@odyssey.test"} == {
+        "Acme Field Services",
+        "Globex Mechanical",
+    }
     admin = conn.execute(
         "select p.is_admin from public.profiles p join auth.users u on u.id = p.id where u.email = 'admin@odyssey.test'"
     ).fetchone()
     assert admin == (True,)
+    # member@acme.test is also an employee of Acme (employees read their own record through user_id)
+    linked = conn.execute(
+        "select o.name from public.employees e join auth.users u on u.id = e.user_id"
+        " join public.organizations o on o.id = e.organization_id where u.email = 'member@acme.test'"
+    ).fetchall()
+    assert linked == [("Acme Field Services",)]
     # the demo password works with the same bcrypt check the auth service does
     ok = conn.execute(
         "select encrypted_password = extensions.crypt(%s, encrypted_password) from auth.users where email = 'owner@acme.test'",
@@ -172,9 +220,16 @@ def test_two_fresh_databases_get_identical_data(seeded: tuple[Database, str], pg
         # a separate interpreter with another hash seed: nothing may depend on process state
         env = {**os.environ, "PYTHONHASHSEED": "12345"}
         subprocess.run(
-            [sys.executable, "-c", "import sys; from devkit import seed; seed.run(sys.argv[1], 'small', out=open('/dev/null', 'w'))",
-             other.url],
-            check=True, cwd=ROOT, env=env, timeout=120,
+            [
+                sys.executable,
+                "-c",
+                "import sys; from devkit import seed; seed.run(sys.argv[1], 'small', out=open('/dev/null', 'w'))",
+                other.url,
+            ],
+            check=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
         )
         first, second = _checksums(seeded[0].url), _checksums(other.url)
         assert first == second
@@ -205,7 +260,10 @@ def test_a_failing_table_rolls_everything_back(fresh_db: Database) -> None:
     assert seed.is_empty(fresh_db.url) is True
     with psycopg.connect(fresh_db.superuser_url, autocommit=True) as su:
         su.execute("alter table public.bids add constraint test_no_bids check (false) not valid")
-    with pytest.raises(seed.SeedError, match=r"nothing was written.*test_no_bids|test_no_bids.*nothing was written|nothing was written"):
+    with pytest.raises(
+        seed.SeedError,
+        match=r"nothing was written.*test_no_bids|test_no_bids.*nothing was written|nothing was written",
+    ):
         seed.run(fresh_db.url, "small", out=io.StringIO())
     with fresh_db.connect() as c:
         assert seed.is_empty(fresh_db.url) is True
@@ -245,15 +303,23 @@ def test_audit_triggers_are_back_on_and_the_load_is_logged_once_per_table(conn: 
         " where p.proname = 'fn_log_change' and t.tgenabled = 'D'"
     ).fetchone()
     assert disabled == (0,)
-    logged = dict(conn.execute(
-        "select metadata ->> 'table', (metadata ->> 'rows')::int from public.system_logs where source = 'devkit.seed'"
-    ).fetchall())
+    logged = dict(
+        conn.execute(
+            "select metadata ->> 'table', (metadata ->> 'rows')::int from public.system_logs where source = 'devkit.seed'"
+        ).fetchall()
+    )
     assert logged["public.time_entries"] == _count(conn, "public.time_entries")
     assert logged["public.bids"] == _count(conn, "public.bids")
 
 
 def test_sequences_continue_after_the_seeded_ids(conn: psycopg.Connection) -> None:
-    for table in ("public.organizations", "public.customers", "public.bids", "public.invoices", "public.employees"):
+    for table in (
+        "public.organizations",
+        "public.customers",
+        "public.bids",
+        "public.invoices",
+        "public.employees",
+    ):
         row = conn.execute(
             f"select (select last_value from {table}_id_seq) >= (select max(id) from {table})"
         ).fetchone()
@@ -269,15 +335,29 @@ def test_payroll_settings_of_every_organization(conn: psycopg.Connection) -> Non
     for (payroll,) in rows:
         assert set(payroll) == {"timezone", "workweek_start", "pay_frequency", "overtime_rules"}
         assert payroll["timezone"] in zones
-        assert payroll["workweek_start"] in {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+        assert payroll["workweek_start"] in {
+            "sunday",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+        }
         assert payroll["pay_frequency"] in {"weekly", "biweekly", "semimonthly", "monthly"}
         assert payroll["overtime_rules"] in {"federal", "california"}
     assert {p["overtime_rules"] for (p,) in rows} == {"federal", "california"}
     assert "weekly" in {p["pay_frequency"] for (p,) in rows}
 
 
-W4_KEYS = {"filing_status", "step2_checkbox", "step3_amount", "step4a_other_income", "step4b_deductions",
-           "step4c_extra_withholding"}
+W4_KEYS = {
+    "filing_status",
+    "step2_checkbox",
+    "step3_amount",
+    "step4a_other_income",
+    "step4b_deductions",
+    "step4c_extra_withholding",
+}
 DECIMAL = re.compile(r"^\d+\.\d\d$")
 
 
@@ -338,10 +418,13 @@ def test_time_entries_are_two_realistic_weeks_in_the_org_timezone(conn: psycopg.
     assert weekend > 0 and long_shifts > 0 and with_breaks > 0
     assert cross_tenant == 0 and open_entries == 0
     # local start times look like a working day (the night shift starts late evening)
-    hours = {int(h) for (h,) in conn.execute(
-        "select distinct extract(hour from t.clock_in at time zone (o.settings #>> '{payroll,timezone}'))"
-        " from public.time_entries t join public.organizations o on o.id = t.organization_id"
-    ).fetchall()}
+    hours = {
+        int(h)
+        for (h,) in conn.execute(
+            "select distinct extract(hour from t.clock_in at time zone (o.settings #>> '{payroll,timezone}'))"
+            " from public.time_entries t join public.organizations o on o.id = t.organization_id"
+        ).fetchall()
+    }
     assert hours <= set(range(5, 24))
     overtime_weeks = conn.execute(
         "select count(*) from (select employee_id, date_trunc('week', clock_in) w, sum(total_hours) h"
@@ -380,7 +463,10 @@ def test_bids_have_outcomes_segments_and_footing_totals(conn: psycopg.Connection
         segment = {(i["service_type"], i["region"], i["complexity"]) for i in items}
         assert len(segment) == 1
         service, region, complexity = segment.pop()
-        assert notes.splitlines()[0] == f"segment: service_type={service}; region={region}; complexity={complexity}"
+        assert (
+            notes.splitlines()[0]
+            == f"segment: service_type={service}; region={region}; complexity={complexity}"
+        )
         assert (status == "accepted") == (accepted_at is not None)
         assert (status == "draft") == (sent_at is None)
 
