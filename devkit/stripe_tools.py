@@ -259,8 +259,7 @@ def resync(
             report.pages += 1
             data = list(page.data)
             for item in data:
-                raw = json.loads(json.dumps(item.to_dict_recursive() if hasattr(item, "to_dict_recursive")
-                                            else item.to_dict()))
+                raw = json.loads(json.dumps(item.to_dict()))
                 event = Event.model_validate(raw)
                 result = repo.apply_event(conn, event, raw_payload=json.dumps(raw).encode(), source="resync")
                 report.seen += 1

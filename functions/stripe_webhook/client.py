@@ -1,10 +1,12 @@
 """The one Stripe API call the webhook can make: fetching a thin event's related object.
 
-The stripe library is imported lazily (≈ 200 ms) so snapshot events never pay for it at cold start.
+The stripe library is imported lazily (≈ 200 ms) so snapshot events never pay for it at cold start; the
+client is created once per key and reused across warm invocations.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,10 +18,15 @@ def fetcher(api_key: SecretStr | None, api_base: str | None = None) -> Callable[
     """A function `url -> object JSON` using the secret key, or None when no key is configured."""
     if api_key is None or not api_key.get_secret_value():
         return None
-    key = api_key.get_secret_value()
+    return _fetcher(api_key.get_secret_value(), api_base)
+
+
+@functools.lru_cache(maxsize=4)
+def _fetcher(key: str, api_base: str | None) -> Callable[[str], dict[str, Any]]:
     client: list[Any] = []
 
     def fetch(url: str) -> dict[str, Any]:
+        """GET `url` (a path such as /v1/subscriptions/sub_1) from Stripe; raises the library's errors."""
         if not client:
             import stripe
 

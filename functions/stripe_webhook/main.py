@@ -20,6 +20,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # loaded by functions-framework as a top-level `main`: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from pydantic import Field  # noqa: E402
+
 from functions.stripe_webhook import webhook  # noqa: E402
 from functions.stripe_webhook.client import fetcher  # noqa: E402
 from shared.db import get_pool  # noqa: E402
@@ -34,6 +36,8 @@ class Settings(FunctionSettings):
     """The database and the endpoint secret(s); STRIPE_SECRET_KEY only for thin events."""
 
     required = (*DATABASE, "STRIPE_WEBHOOK_SECRET")
+    # where the Stripe API is (tests point it at a local server); Stripe's own default otherwise
+    stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
 
 
 @function(name="stripe_webhook", methods=("POST",), auth="public", settings=Settings, content_types=())
@@ -47,7 +51,7 @@ def stripe_webhook(call: Call[Settings]) -> Response:
         time.time(),
         webhook.connections(lambda: get_pool(settings),
                             lambda: DatabaseUnavailableError("the database is unavailable", retry_after=2)),
-        fetch=fetcher(settings.stripe_secret_key),
+        fetch=fetcher(settings.stripe_secret_key, settings.stripe_api_base),
     )
     if outcome.event_id:
         call.bind(stripe_event_id=outcome.event_id, stripe_event_type=outcome.type, outcome=outcome.outcome)
