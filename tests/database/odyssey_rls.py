@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -115,8 +115,8 @@ def _existing_org(conn: psycopg.Connection, world: World, tenant: str) -> Any:
     return world.tenants[tenant]
 
 
-_T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-_T1 = datetime(2026, 11, 2, 17, 0, tzinfo=timezone.utc)
+_T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+_T1 = datetime(2026, 11, 2, 17, 0, tzinfo=UTC)
 READERS_OWN_ROWS = frozenset({"member_a", "platform_admin", "service_role"})
 
 SPECS: tuple[TableSpec, ...] = (

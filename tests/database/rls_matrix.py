@@ -182,13 +182,15 @@ def act(conn: psycopg.Connection, world: World, actor: Actor, query: sql.Composa
     """Run one statement as the actor (PostgREST-style) in a savepoint; errors become an Outcome, not raised."""
     try:
         with conn.transaction():
-            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(actor.role)))
-            conn.execute("select set_config('request.jwt.claims', %s, true)", (world.claims(actor),))
+            # what PostgREST runs at the start of each request's transaction
+            conn.execute(
+                "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+                (actor.role, world.claims(actor)),
+            )
             cur = conn.execute(query, params)
             rows = cur.fetchall() if cur.description else None
             rowcount = cur.rowcount
-            conn.execute("reset role")
-            conn.execute("select set_config('request.jwt.claims', '', true)")
+            conn.execute("reset role; select set_config('request.jwt.claims', '', true)")
         return Outcome(rows, rowcount, None)
     except psycopg.Error as exc:
         return Outcome(None, 0, exc.sqlstate)
