@@ -201,7 +201,7 @@ class ResyncReport:
     applied: int = 0
     duplicates: int = 0
     pages: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)  # ledger outcome -> events seen, after the run
 
 
 def _stripe_client(api_key: str, api_base: str | None) -> Any:
@@ -222,6 +222,7 @@ def resync(
     page_size: int = 100,
     sleep: Callable[[float], None] = time.sleep,
     cursor_name: str = "failed_deliveries",
+    clock: Callable[[], float] = time.monotonic,
 ) -> ResyncReport:
     """Apply every event Stripe lists as undelivered (`delivery_success=false`) through the webhook pipeline.
 
@@ -236,17 +237,19 @@ def resync(
 
     client = _stripe_client(api_key, api_base)
     report = ResyncReport()
+    seen: list[str] = []
     created_gte = int(datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp()) if since else None
     with psycopg.connect(database_url, autocommit=True) as conn:
         cursor = repo.read_cursor(conn, cursor_name, created_gte)
         starting_after = cursor
         interval = 1.0 / max_per_second if max_per_second > 0 else 0.0
-        last_request = 0.0
+        last_request: float | None = None
         while True:
-            wait = last_request + interval - time.monotonic()
-            if wait > 0:
-                sleep(wait)
-            last_request = time.monotonic()
+            if last_request is not None:
+                wait = last_request + interval - clock()
+                if wait > 0:
+                    sleep(wait)
+            last_request = clock()
             params: dict[str, Any] = {"delivery_success": False, "limit": page_size}
             if created_gte is not None:
                 params["created"] = {"gte": created_gte}
@@ -263,7 +266,7 @@ def resync(
                 event = Event.model_validate(raw)
                 result = repo.apply_event(conn, event, raw_payload=json.dumps(raw).encode(), source="resync")
                 report.seen += 1
-                report.outcomes[result.outcome] = report.outcomes.get(result.outcome, 0) + 1
+                seen.append(event.id)
                 if result.outcome == "duplicate":
                     report.duplicates += 1
                 else:
@@ -273,6 +276,8 @@ def resync(
             if not page.has_more or not data:
                 break
         repo.write_cursor(conn, cursor_name, None, created_gte)  # a complete pass: start afresh next time
+        # what the ledger says now (an event pending when it was applied may have been resolved by a later one)
+        report.outcomes = repo.outcome_counts(conn, seen)
     return report
 
 
@@ -315,9 +320,9 @@ def _cmd_resync(args: argparse.Namespace) -> None:
                         max_per_second=args.rate)
     except ResyncError as exc:
         raise CliError(str(exc)) from exc
-    print(f"resync: {report.seen} event(s) in {report.pages} page(s): "
-          + ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())) if report.outcomes
-          else f"resync: nothing to do ({report.pages} page(s))")
+    ledger = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())) or "nothing to do"
+    print(f"resync: {report.seen} event(s) in {report.pages} page(s), {report.duplicates} already applied;"
+          f" ledger: {ledger}")
 
 
 def _cmd_replay(args: argparse.Namespace) -> None:

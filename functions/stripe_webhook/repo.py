@@ -343,3 +343,12 @@ def write_cursor(conn: psycopg.Connection[Any], name: str, starting_after: str |
             "insert into public.stripe_sync_cursors (name, starting_after, created_gte) values (%s, %s, %s)"
             " on conflict (name) do update set starting_after = excluded.starting_after,"
             " created_gte = excluded.created_gte, updated_at = now()", (name, starting_after, created_gte))
+
+
+def outcome_counts(conn: psycopg.Connection[Any], event_ids: Sequence[str]) -> dict[str, int]:
+    """Ledger outcome -> number of the given events with it."""
+    with conn.transaction():
+        conn.execute("set local role service_role")
+        rows = conn.execute("select outcome, count(*) from public.stripe_events where id = any(%s) group by 1",
+                            (list(event_ids),)).fetchall()
+    return {r[0]: int(r[1]) for r in rows}

@@ -55,3 +55,79 @@ def hook(monkeypatch: pytest.MonkeyPatch, fresh_db: Any) -> Iterator[Hook]:
     """The webhook over a fresh database of the test's own."""
     yield load_hook(monkeypatch, fresh_db.url)
     shared_db.close_pools()
+
+
+class FakeStripe:
+    """A local HTTP server answering like Stripe's API for what we call: `GET /v1/events` (newest first,
+    `delivery_success`, `created[gte]`, `starting_after`, `limit`) and `GET /v1/<resource>/<id>`.
+    Every request is recorded; `fail_on` makes the n-th request (1-based) answer a Stripe error."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        self.events: list[dict[str, Any]] = []  # newest first, like Stripe
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, dict[str, list[str]], str | None]] = []
+        self.fail_on: set[int] = set()
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlsplit(self.path)
+                query = parse_qs(url.query)
+                outer.requests.append((url.path, query, self.headers.get("Authorization")))
+                if len(outer.requests) in outer.fail_on:
+                    self._send(400, {"error": {"type": "invalid_request_error", "message": "injected failure"}})
+                    return
+                if url.path == "/v1/events":
+                    self._send(200, outer._list(query))
+                elif url.path in outer.objects:
+                    self._send(200, outer.objects[url.path])
+                else:
+                    self._send(404, {"error": {"type": "invalid_request_error", "message": "No such object"}})
+
+            def _send(self, status: int, doc: dict[str, Any]) -> None:
+                body = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Request-Id", "req_test")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def _list(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        items = self.events
+        if query.get("delivery_success") == ["false"]:
+            items = [e for e in items if not e.get("_delivered")]
+        if "created[gte]" in query:
+            items = [e for e in items if e["created"] >= int(query["created[gte]"][0])]
+        if "starting_after" in query:
+            ids = [e["id"] for e in items]
+            items = items[ids.index(query["starting_after"][0]) + 1:]
+        limit = int(query.get("limit", ["10"])[0])
+        page = [{k: v for k, v in e.items() if not k.startswith("_")} for e in items[:limit]]
+        return {"object": "list", "url": "/v1/events", "has_more": len(items) > limit, "data": page}
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def fake_stripe() -> Iterator[FakeStripe]:
+    """The local Stripe API."""
+    server = FakeStripe()
+    try:
+        yield server
+    finally:
+        server.close()
