@@ -215,10 +215,10 @@ create table onyx.payout_items (
   updated_at timestamptz not null default now(),
   constraint payout_items_run_fkey foreign key (run_id, agency_id)
     references onyx.payout_runs (id, agency_id) on delete cascade,
-  -- NO ACTION (not cascade): a person with payout history is not deleted silently; an agency's deletion
-  -- removes both sides in one statement and passes the end-of-statement check.
+  -- cascade: a person's draft lines go with them, but the immutability trigger of the payouts migration
+  -- refuses to delete the lines of a finalized or paid run, so a person with payout history stays.
   constraint payout_items_profile_fkey foreign key (profile_id, agency_id)
-    references onyx.profiles (id, agency_id),
+    references onyx.profiles (id, agency_id) on delete cascade,
   constraint payout_items_run_profile_key unique (run_id, profile_id),
   constraint payout_items_period_check check (period_end >= period_start)
 );
