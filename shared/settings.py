@@ -46,9 +46,12 @@ class FunctionSettings(BaseSettings):
 
     required: ClassVar[tuple[str, ...]] = ()
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True, populate_by_name=True)
+    # defer_build: each subclass builds its schema once, when it is loaded, instead of once per class level
+    model_config = SettingsConfigDict(
+        extra="ignore", case_sensitive=False, frozen=True, populate_by_name=True, defer_build=True
+    )
 
-    # Supabase, optional here; the mixins below make them required
+    # Supabase, optional here; a subclass lists the ones it needs in `required`
     supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
     supabase_anon_key: SecretStr | None = Field(default=None, validation_alias="SUPABASE_ANON_KEY")
     supabase_service_role_key: SecretStr | None = Field(default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY")

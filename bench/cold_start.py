@@ -1,0 +1,101 @@
+"""Cold start: how long importing each function takes, in fresh interpreters, against a bare baseline.
+
+For every functions/<name>/main.py: the median over several fresh subprocesses of the cumulative import time
+of `functions.<name>.main` as `python -X importtime` reports it, the budget (heartbeat 200 ms, others 400 ms),
+the ratio to the budget, the process wall time, and the ratio of that wall time to a bare `python -c pass`
+measured in the same run. It also lists which heavy packages the import pulled in.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+BUDGET_MS = {"heartbeat": 200.0}
+DEFAULT_BUDGET_MS = 400.0
+HEAVY = ("psycopg", "psycopg_pool", "jwt", "cryptography", "pydantic_settings", "stripe", "supabase", "boto3",
+         "flask", "functions_framework", "httpx")
+# dummy configuration so that settings load at import (cold start) without touching anything real
+ENV = {
+    "SUPABASE_URL": "http://127.0.0.1:1",
+    "SUPABASE_DB_URL": "postgresql://bench@127.0.0.1:1/bench",
+    "SUPABASE_JWT_SECRET": "bench-only-secret-bench-only-secret-0000",
+    "SUPABASE_SERVICE_ROLE_KEY": "bench-only",
+    "SUPABASE_ANON_KEY": "bench-only",
+    "STRIPE_SECRET_KEY": "sk_test_bench",
+    "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+}
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "STRIPE_", "ODYSSEY_"))}
+    env.update(ENV)
+    env["PYTHONDONTWRITEBYTECODE"] = "0"
+    return env
+
+
+def _wall(code: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, cwd=ROOT, env=_env())
+    return (time.perf_counter() - started) * 1000
+
+
+def _import_once(module: str) -> tuple[float, float, list[str]]:
+    code = f"import {module}, sys; print(','.join(n for n in {HEAVY!r} if n in sys.modules))"
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=_env())
+    wall = (time.perf_counter() - started) * 1000
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "import failed")
+    cumulative = None
+    for line in proc.stderr.splitlines():
+        parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
+        if len(parts) == 3 and parts[2] == module:
+            cumulative = int(parts[1]) / 1000
+    if cumulative is None:
+        raise RuntimeError(f"{module} not in the importtime report")
+    return cumulative, wall, [n for n in proc.stdout.strip().split(",") if n]
+
+
+def functions() -> list[str]:
+    """Every function folder with a main.py."""
+    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/main.py") if not p.parent.name.startswith("_"))
+
+
+def main() -> None:
+    """Print the cold-start table."""
+    for _ in range(2):  # warm the OS caches and .pyc files
+        _wall("pass")
+        for name in functions():
+            try:
+                _import_once(f"functions.{name}.main")
+            except RuntimeError:
+                pass
+    baseline = statistics.median(_wall("pass") for _ in range(RUNS))
+    print(f"cold start: median of {RUNS} fresh interpreters; baseline `python -c pass` = {baseline:.1f} ms wall")
+    header = f"{'function':<18} {'import ms':>10} {'budget':>8} {'of budget':>10} {'wall ms':>9} {'× baseline':>11}  heavy imports"
+    print(header)
+    print("-" * len(header))
+    for name in functions():
+        budget = BUDGET_MS.get(name, DEFAULT_BUDGET_MS)
+        try:
+            runs = [_import_once(f"functions.{name}.main") for _ in range(RUNS)]
+        except RuntimeError as exc:
+            print(f"{name:<18} {'error':>10} {budget:>8.0f}  {exc}")
+            continue
+        imp = statistics.median(r[0] for r in runs)
+        wall = statistics.median(r[1] for r in runs)
+        verdict = "" if imp <= budget else "  OVER BUDGET"
+        print(f"{name:<18} {imp:>10.1f} {budget:>8.0f} {imp / budget:>9.0%} {wall:>9.1f} {wall / baseline:>10.1f}×  "
+              f"{', '.join(runs[0][2]) or '-'}{verdict}")
+
+
+if __name__ == "__main__":
+    main()

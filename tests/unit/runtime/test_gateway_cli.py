@@ -1,0 +1,92 @@
+"""The `odyssey token` / `odyssey invoke` commands and the gateway's ready message."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import jwt
+import pytest
+
+from devkit import cli, gateway, tokens
+
+
+@pytest.fixture(autouse=True)
+def restore_environment():
+    """The commands set the dev environment in os.environ; keep it from leaking into other tests."""
+    import os
+
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def seeded(fresh_db):
+    user_id = uuid.uuid4()
+    with fresh_db.connect() as conn:
+        conn.execute(
+            "insert into auth.users (id, email, raw_app_meta_data) values (%s, %s, %s::jsonb)",
+            (user_id, "ada@example.com", json.dumps({"provider": "email", "organization_id": 42})),
+        )
+    return fresh_db, user_id
+
+
+def test_token_for_a_seeded_user(seeded, capsys):
+    db, user_id = seeded
+    cli.main(["token", "--email", "ADA@example.com", "--database-url", db.url])
+    token = capsys.readouterr().out.strip()
+    claims = jwt.decode(token, tokens.DEV_JWT_SECRET, algorithms=["HS256"], audience="authenticated")
+    assert claims["sub"] == str(user_id) and claims["role"] == "authenticated"
+    assert claims["app_metadata"]["organization_id"] == 42
+    assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_token_for_an_unknown_email_fails_cleanly(seeded, capsys):
+    db, _ = seeded
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["token", "--email", "nobody@example.com", "--database-url", db.url])
+    assert exit_.value.code == 1
+    assert "no user with email nobody@example.com" in capsys.readouterr().err
+
+
+def test_dev_tokens_are_accepted_by_the_runtime(seeded, monkeypatch):
+    db, user_id = seeded
+    for key, value in tokens.dev_environment(db.url).items():
+        monkeypatch.setenv(key, value)
+    from shared.auth import Authenticator
+    from shared.settings import FunctionSettings, load_settings
+
+    auth = Authenticator(load_settings(FunctionSettings))
+    user = auth.principal_from_token(gateway.user_token(db.url, "ada@example.com") or "")
+    assert user.kind == "user" and user.user_id == user_id and user.organization_id == 42
+    assert auth.principal_from_token(tokens.service_role_key()).kind == "service"
+
+
+def test_invoke_runs_a_function_as_the_service(seeded, capsys, monkeypatch):
+    db, _ = seeded
+    monkeypatch.delenv("SUPABASE_SERVICE_ROLE_KEY", raising=False)
+    cli.main(["invoke", "heartbeat", "--database-url", db.url])
+    out = capsys.readouterr().out
+    assert out.startswith("HTTP 200\n")
+    assert json.loads(out.split("\n", 1)[1])["database"]["reachable"] is True
+
+
+def test_invoke_unknown_function(seeded, capsys):
+    db, _ = seeded
+    with pytest.raises(SystemExit):
+        cli.main(["invoke", "no-such-thing", "--database-url", db.url])
+    assert "no function no-such-thing" in capsys.readouterr().err
+
+
+def test_ready_lines_offer_a_curl_with_a_dev_token(seeded, monkeypatch):
+    db, user_id = seeded
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_test_only")
+    gateway.apply_dev_environment(db.url, 54999)
+    lines = gateway._ready_lines(gateway.build(fresh=True), db.url, 54999)
+    assert lines[0].startswith("functions: heartbeat")
+    curl = lines[-1]
+    assert curl.startswith('try: curl -H "Authorization: Bearer ') and "http://127.0.0.1:54999/functions/v1/heartbeat" in curl
+    token = curl.split("Bearer ", 1)[1].split('"', 1)[0]
+    assert jwt.decode(token, tokens.DEV_JWT_SECRET, algorithms=["HS256"], audience="authenticated")["sub"] == str(user_id)
