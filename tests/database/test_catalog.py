@@ -524,6 +524,52 @@ def test_documented_index_exists(db: psycopg.Connection, table: str, index: str)
     assert row is not None and row[0] == expected
 
 
+
+
+# `col = (select auth.uid())`, `col in (select private.helper())` as PostgreSQL prints them
+_IDENTITY_FILTER = re.compile(
+    r"\b(\w+)\)?\s*(?:=|IN|=\s*ANY)\s*\(\s*\(?\s*SELECT\s+(?:auth|private|onyx|ops)\.\w+\(", re.IGNORECASE
+)
+
+
+def _identity_columns(expression: str) -> set[str]:
+    """Columns a policy expression compares with the caller's identity or memberships."""
+    return {m.group(1) for m in _IDENTITY_FILTER.finditer(expression)}
+
+
+def test_identity_column_detector() -> None:
+    assert _identity_columns("(organization_id IN ( SELECT private.user_org_ids() AS user_org_ids))") == {
+        "organization_id"
+    }
+    assert _identity_columns("((id = ( SELECT auth.uid() AS uid)) OR ( SELECT private.is_platform_admin()))") == {"id"}
+    assert _identity_columns("(is_public OR (created_by = ( SELECT auth.uid() AS uid)))") == {"created_by"}
+
+
+def test_every_column_a_policy_filters_on_is_indexed(db: psycopg.Connection) -> None:
+    """The columns a policy matches against the caller (user id, tenant id) lead an index, so that RLS is an
+    index lookup rather than a scan."""
+    unindexed = []
+    for schema, table, policy, qual, check in _rows(
+        db,
+        "select schemaname, tablename, policyname, qual, with_check from pg_policies where schemaname = any(%s)",
+        (list(APP_SCHEMAS),),
+    ):
+        for column in sorted(_identity_columns(qual or "") | _identity_columns(check or "")):
+            row = db.execute(
+                """
+                select exists (
+                  select 1 from pg_index i
+                  join pg_attribute a on a.attrelid = i.indrelid and a.attnum = (i.indkey::int2[])[0]
+                  where i.indrelid = format('%%I.%%I', %s::text, %s::text)::regclass and a.attname = %s
+                )
+                """,
+                (schema, table, column),
+            ).fetchone()
+            if not (row and row[0]):
+                unindexed.append(f"{schema}.{table}.{column} ({policy})")
+    assert unindexed == []
+
+
 # The checks above must be able to fail: each is run again against a deliberately broken object, created in
 # the rolled-back transaction of the `db` fixture, and must then report it.
 _BROKEN_OBJECTS = {
@@ -540,6 +586,10 @@ _BROKEN_OBJECTS = {
     "duplicate_index": "create index zz_dup on public.customers (organization_id)",
     "definer_function": "create function public.zz_f() returns int language sql security definer as 'select 1'",
     "definer_view": "create view public.zz_v as select 1 as one",
+    "policy_on_unindexed_column": (
+        "create policy zz_notes on public.customers as restrictive for select to authenticated"
+        " using (notes = (select auth.uid())::text)"
+    ),
     "updated_at_trigger_dropped": "drop trigger set_updated_at on public.customers",
     "extension_in_public": "create extension citext schema public",
 }
@@ -564,6 +614,7 @@ _SELF_TESTS = [
     ("definer_function", test_security_definer_functions_in_exposed_schemas_are_not_callable_by_api_roles),
     ("definer_view", test_views_in_exposed_schemas_are_security_invoker),
     ("extension_in_public", test_no_extension_in_public),
+    ("policy_on_unindexed_column", test_every_column_a_policy_filters_on_is_indexed),
 ]
 
 
