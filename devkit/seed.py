@@ -530,6 +530,8 @@ def _address(rng: random.Random, state: str) -> dict[str, str]:
 
 @dataclass
 class Org:
+    """An organization of the plan: identity, payroll settings and its share of the data."""
+
     id: int
     name: str
     slug: str
@@ -548,6 +550,8 @@ class Org:
 
 @dataclass
 class User:
+    """A login (auth.users + profile) and its memberships."""
+
     id: uuid.UUID
     email: str
     full_name: str
@@ -715,6 +719,7 @@ class Loader:
         return self._columns[table]
 
     def exists(self, table: str) -> bool:
+        """True when the table exists."""
         return bool(self.table_columns(table))
 
     def copy(self, table: str, columns: Sequence[str], rows: Iterable[Row], expected: int = 0) -> int:
@@ -758,6 +763,7 @@ class Loader:
         self.out.flush()
 
     def line(self, text: str) -> None:
+        """Print one progress line (clearing a live bar first on a terminal)."""
         if self._tty:
             self.out.write("\r\033[K")
         self.out.write(text + "\n")
@@ -777,6 +783,7 @@ _TS_COLS = ("created_at", "updated_at")
 
 
 def auth_user_rows(users: Sequence[User], password_hash: str) -> Iterator[Row]:
+    """auth.users rows with confirmed emails and the demo password; the profile trigger fires per row."""
     rng = _rng("auth.users")
     for u in users:
         created = SEED_NOW - timedelta(days=rng.randint(30, 700), minutes=rng.randint(0, 1439))
@@ -820,6 +827,7 @@ AUTH_USER_COLS = (
 
 
 def profile_rows(users: Sequence[User]) -> Iterator[Row]:
+    """The profile fields the seed fills in after the trigger created each profile."""
     rng = _rng("profiles")
     for u in users:
         created = SEED_NOW - timedelta(days=rng.randint(30, 700))
@@ -860,6 +868,7 @@ PROFILE_COLS = (
 
 
 def organization_rows(orgs: Sequence[Org], plan_ids: dict[str, int]) -> Iterator[Row]:
+    """Organizations with address, Stripe customer, plan and settings (payroll shape in the module docstring)."""
     rng = _rng("organizations")
     for org in orgs:
         created = SEED_NOW - timedelta(days=rng.randint(400, 1500))
@@ -913,6 +922,7 @@ _PERMISSIONS = {
 
 
 def membership_rows(users: Sequence[User]) -> Iterator[Row]:
+    """user_organizations rows (owner/admin/member) with permissions."""
     rng = _rng("user_organizations")
     for u in users:
         for org_id, role in u.memberships:
@@ -1537,6 +1547,8 @@ BID_COLS = (
 
 @dataclass
 class InvoicePayment:
+    """A payment (or declined attempt) of a customer invoice, for the payments stream."""
+
     org: Org
     invoice_id: int
     invoice_number: str
@@ -1679,6 +1691,8 @@ INVOICE_COLS = (
 
 @dataclass
 class SubscriptionPlan:
+    """An organization's platform subscription, for its monthly charges in payments."""
+
     org: Org
     id: int
     plan_id: int | None
@@ -1691,6 +1705,7 @@ class SubscriptionPlan:
 def subscription_rows(
     orgs: Sequence[Org], plans: dict[str, tuple[int, int]], first_id: int, out: list[SubscriptionPlan]
 ) -> Iterator[Row]:
+    """One platform subscription per organization (mostly active; some trialing, past due, cancelled, unpaid)."""
     rng = _rng("subscriptions")
     for n, org in enumerate(orgs):
         sid = first_id + n
@@ -1854,6 +1869,7 @@ _LOG_TEMPLATES = (
 
 
 def system_log_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
+    """Application log lines of the last 30 days, mostly info, a few errors with stack traces."""
     rng = _rng("system_logs")
     for org in orgs:
         for _ in range(scale.logs_per_org):
@@ -1915,6 +1931,7 @@ _AI_MODELS = (
 
 
 def ai_usage_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
+    """AI calls with token counts and costs computed in integer micro-dollars."""
     rng = _rng("ai_usage_logs")
     for org in orgs:
         for _ in range(scale.ai_logs_per_org):
@@ -1968,6 +1985,7 @@ AI_USAGE_COLS = (
 
 
 def ai_compliance_rows(orgs: Sequence[Org], admin: User) -> Iterator[Row]:
+    """AI safety log entries, some flagged and reviewed by the platform admin."""
     rng = _rng("ai_compliance_logs")
     prompts = (
         ("Draft a follow-up email for an overdue invoice", "Hi, this is a friendly reminder..."),
@@ -2014,6 +2032,7 @@ AI_COMPLIANCE_COLS = (
 
 
 def roman_event_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
+    """R.O.M.A.N. autonomous action log of the last 60 days."""
     rng = _rng("roman_events")
     kinds = (
         ("audit", "info", "Nightly schema audit passed"),
@@ -2056,6 +2075,7 @@ ROMAN_EVENT_COLS = (
 
 
 def roman_command_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
+    """R.O.M.A.N. command history with outcomes and timings."""
     rng = _rng("roman_commands")
     intents = (
         ("show overdue invoices", "query"),
@@ -2111,6 +2131,7 @@ ROMAN_COMMAND_COLS = (
 
 
 def agent_rows(orgs: Sequence[Org]) -> Iterator[Row]:
+    """The platform agent and two agents per organization."""
     rng = _rng("agents")
     yield (
         None,
@@ -2208,6 +2229,7 @@ SYSTEM_CONFIG = (
 
 
 def system_knowledge_rows() -> Iterator[Row]:
+    """Reference knowledge, including the ground truth of the bid win model."""
     yield (
         "seed",
         "bid_win_model",
@@ -2264,6 +2286,7 @@ SYSTEM_KNOWLEDGE_COLS = (
 
 
 def appointment_rows(orgs: Sequence[Org], scale: Scale) -> Iterator[Row]:
+    """Customer appointments around the anchor date (past ones completed or cancelled)."""
     rng = _rng("appointments")
     for org in orgs:
         tz = ZoneInfo(org.tz)
@@ -2335,6 +2358,7 @@ _SUBJECTS = (
 def study_group_rows(
     users: Sequence[User], scale: Scale, first_id: int, groups: list[tuple[int, uuid.UUID, int]]
 ) -> Iterator[Row]:
+    """Study groups (the creator's membership is added by a trigger); fills `groups`."""
     rng = _rng("study_groups")
     for n in range(scale.study_groups):
         gid = first_id + n
@@ -2372,6 +2396,7 @@ STUDY_GROUP_COLS = (
 def study_member_rows(
     users: Sequence[User], groups: Sequence[tuple[int, uuid.UUID, int]], members: dict[int, list[uuid.UUID]]
 ) -> Iterator[Row]:
+    """Members besides the creator, never more than a group's capacity; fills `members`."""
     rng = _rng("study_group_members")
     for gid, creator, max_members in groups:
         others = [u.id for u in users if u.id != creator]
@@ -2392,6 +2417,7 @@ STUDY_MEMBER_COLS = ("group_id", "user_id", "role", "joined_at", "last_active_at
 
 
 def study_message_rows(members: dict[int, list[uuid.UUID]]) -> Iterator[Row]:
+    """A system message and a few posts by members in each group."""
     rng = _rng("study_group_messages")
     lines = (
         "Anyone up for a review session Thursday?",
@@ -2420,6 +2446,7 @@ STUDY_MESSAGE_COLS = (
 
 
 def tutoring_rows(users: Sequence[User], scale: Scale) -> Iterator[Row]:
+    """Tutoring sessions between two distinct users, rated when completed."""
     rng = _rng("tutoring_sessions")
     for _ in range(scale.tutoring_sessions):
         tutor, student = rng.sample(list(users), 2)
@@ -2461,6 +2488,7 @@ TUTORING_COLS = (
 
 
 def academic_rows(scale: Scale) -> Iterator[Row]:
+    """Cached academic search results."""
     rng = _rng("academic_search_results")
     topics = (
         "payroll automation",
