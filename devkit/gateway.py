@@ -138,6 +138,8 @@ def _request(environ: Mapping[str, Any], headers: Headers, path: str, limit: int
     body = b""
     if length and length <= limit:
         body = environ["wsgi.input"].read(length)
+    elif length is None and environ.get("wsgi.input_terminated"):  # chunked: read at most one byte too many
+        body = environ["wsgi.input"].read(limit + 1)
     return Request(
         method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
         path=path,

@@ -33,6 +33,7 @@ DbRole = Literal["authenticated", "service_role", "anon"]
 
 _pools: dict[tuple[str, int, float, int], ConnectionPool] = {}
 _pools_lock = threading.Lock()
+_checked_out: dict[int, int] = {}  # connections handed out per pool, to tell "busy" from "unreachable"
 
 
 def _pool_key(settings: FunctionSettings) -> tuple[str, int, float, int]:
@@ -78,6 +79,7 @@ def close_pools() -> None:
         for pool in _pools.values():
             pool.close(timeout=1)
         _pools.clear()
+        _checked_out.clear()
 
 
 @contextmanager
@@ -102,9 +104,12 @@ def transaction(
     try:
         conn = pool.getconn(timeout=pool_timeout_s)
     except PoolTimeout:
+        if _checked_out.get(id(pool), 0) < settings.db_pool_max_size:  # a free slot, yet no connection: down
+            raise DatabaseUnavailableError("the database is unreachable", retry_after=5) from None
         raise DatabaseUnavailableError("no database connection became available in time", retry_after=2) from None
     except psycopg.OperationalError:
         raise DatabaseUnavailableError("the database is unreachable", retry_after=5) from None
+    _count(pool, +1)
     try:
         with conn.transaction():
             if role == "authenticated":
@@ -123,7 +128,13 @@ def transaction(
     except psycopg.OperationalError:
         raise DatabaseUnavailableError("the database connection failed", retry_after=5) from None
     finally:
+        _count(pool, -1)
         pool.putconn(conn)
+
+
+def _count(pool: ConnectionPool, delta: int) -> None:
+    with _pools_lock:
+        _checked_out[id(pool)] = _checked_out.get(id(pool), 0) + delta
 
 
 class Database:

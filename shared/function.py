@@ -191,6 +191,9 @@ class Endpoint:
     def _dispatch(self, request: Request) -> tuple[Response, Principal | None]:
         if self.cors_policy is not None and is_preflight(request):
             return self.cors_policy.preflight(request, self.methods), None
+        head = request.method == "HEAD" and "GET" in self.methods and "HEAD" not in self.methods
+        if head:  # answered like GET, without the body (monitors and load balancers use HEAD)
+            request.method = "GET"
         if request.method not in self.methods:
             raise MethodNotAllowedError(request.method, self.methods)
         if (request.content_length or 0) > self.max_body_bytes or len(request.body) > self.max_body_bytes:
@@ -212,7 +215,12 @@ class Endpoint:
             except ValidationError as exc:
                 raise RequestValidationError.from_pydantic(exc) from None
         call: Call[Any] = Call(request, self.settings, principal, body, self.log, self)
-        return self._render(self.handler(call)), principal
+        response = self._render(self.handler(call))
+        if head:
+            request.method = "HEAD"
+            response.headers.set("Content-Length", str(len(response.body)))
+            response.body = b""
+        return response, principal
 
     def _authenticate(self, request: Request) -> Principal:
         if request.trigger == "schedule":

@@ -38,6 +38,12 @@ def test_only_get(invoke):
     assert r.headers["content-type"] == "application/problem+json"
 
 
+def test_head_is_answered_like_get_without_a_body(invoke):
+    r = invoke("heartbeat", "HEAD", "/")
+    assert r.status == 200 and r.body == b""
+    assert r.headers["content-type"] == "application/json"
+
+
 def test_browser_preflight(invoke):
     r = invoke("heartbeat", "OPTIONS", "/", headers={"Origin": "https://app.example.com",
                                                      "Access-Control-Request-Method": "GET"})
