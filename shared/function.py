@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -104,6 +104,7 @@ class Endpoint:
         status_code: int,
         summary: str | None,
         schedule_method: str | None,
+        responses: Mapping[int, type[BaseModel] | str] | None = None,
         http_get: HttpGet | None = None,
         settings: FunctionSettings | None = None,
     ) -> None:
@@ -117,6 +118,7 @@ class Endpoint:
         self.cors = cors
         self.content_types = tuple(content_types)
         self.status_code = status_code
+        self.responses: dict[int, type[BaseModel] | str] = dict(responses or {})
         self.summary = summary or (handler.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ") or name
         self.description = (handler.__doc__ or "").strip()
         self.schedule_method = (schedule_method or ("POST" if "POST" in self.methods else self.methods[0])).upper()
@@ -259,6 +261,7 @@ class Endpoint:
             status_code=self.status_code,
             summary=self.summary,
             schedule_method=self.schedule_method,
+            responses=self.responses,
             http_get=http_get,
             settings=settings,
         )
@@ -294,6 +297,7 @@ def function(
     status_code: int = 200,
     summary: str | None = None,
     schedule_method: str | None = None,
+    responses: Mapping[int, type[BaseModel] | str] | None = None,
 ) -> Callable[[Handler], Callable[[Any], Any]]:
     """Declare a function. Returns a decorator producing functions-framework's target (a plain function).
 
@@ -301,7 +305,9 @@ def function(
     `request_model`/`response_model` are pydantic models (validated body; OpenAPI). `settings` is the
     function's `FunctionSettings` subclass, loaded now — `ConfigurationError` if something is missing.
     `cors=True` answers preflights for the origins in ODYSSEY_CORS_ORIGINS. `max_body_bytes` overrides
-    ODYSSEY_MAX_BODY_BYTES; `content_types` lists accepted body media types (empty: any).
+    ODYSSEY_MAX_BODY_BYTES; `content_types` lists accepted body media types (empty: any). `responses`
+    documents other answers in OpenAPI: status → a pydantic model of the body, or a description.
+    `schedule_method` is the method a scheduled (EventBridge) invocation is run as (default POST or the first).
     """
 
     def decorate(handler: Handler) -> Callable[[Any], Any]:
@@ -319,6 +325,7 @@ def function(
             status_code=status_code,
             summary=summary,
             schedule_method=schedule_method,
+            responses=responses,
         )
 
         def entry(request: Any) -> Any:

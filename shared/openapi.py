@@ -62,6 +62,9 @@ def build(endpoints: Iterable[Endpoint], *, title: str = "ODYSSEY Functions", ve
             models[(ep.request_model, "validation")] = None
         if ep.response_model is not None:
             models[(ep.response_model, "serialization")] = None
+        for extra in ep.responses.values():
+            if not isinstance(extra, str):
+                models[(extra, "serialization")] = None
     refs: dict[Any, Any] = {}
     schemas: dict[str, Any] = {}
     if models:
@@ -83,6 +86,14 @@ def build(endpoints: Iterable[Endpoint], *, title: str = "ODYSSEY Functions", ve
             if ep.response_model is not None:
                 ok["content"] = {"application/json": {"schema": refs[(ep.response_model, "serialization")]}}
             op["responses"][str(ep.status_code)] = ok
+            for status, extra in sorted(ep.responses.items()):
+                if isinstance(extra, str):
+                    op["responses"][str(status)] = {"description": extra}
+                else:
+                    op["responses"][str(status)] = {
+                        "description": (extra.__doc__ or extra.__name__).strip().split("\n")[0],
+                        "content": {"application/json": {"schema": refs[(extra, "serialization")]}},
+                    }
             if ep.request_model is not None and method in ("POST", "PUT", "PATCH"):
                 op["requestBody"] = {
                     "required": True,

@@ -22,6 +22,8 @@ def test_every_function_appears_and_the_document_validates(function_env, monkeyp
     assert beat["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/HeartbeatResponse"}
     assert "HeartbeatResponse" in doc["components"]["schemas"]
     assert beat["security"] == []
+    degraded = beat["responses"]["503"]["content"]["application/json"]["schema"]
+    assert degraded == {"$ref": "#/components/schemas/HeartbeatResponse"}
 
 
 def test_the_gateway_serves_the_document_and_routes(function_env):
