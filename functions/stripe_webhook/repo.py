@@ -41,26 +41,41 @@ RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_erro
 
 
 class SqlStore:
-    """`service.Store` over one connection inside an open transaction."""
+    """`service.Store` over one connection inside an open transaction.
+
+    Reads are cached for the life of the transaction (one event, under its locks): each object, binding and
+    plan is read at most once, and one query per link value (e.g. payment_intent = pi_1) returns the
+    snapshots of every kind linked to it. Writes go through the cache.
+    """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self._objects: dict[tuple[str, str], Stored | None] = {}
+        self._linked: dict[tuple[str, str], dict[tuple[str, str], Stored]] = {}
+        self._bindings: dict[str, Binding | None] = {}
+        self._plans: dict[str, int | None] = {}
+        self._locked: set[str] = set()
 
     def lock(self, keys: Sequence[str]) -> None:
         for key in keys:
-            self.conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7155))", (key,))
+            if key not in self._locked:
+                self.conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7155))", (key,))
+                self._locked.add(key)
 
     @staticmethod
-    def _stored(kind: str, row: tuple[Any, ...]) -> Stored:
+    def _stored(kind: str, row: Sequence[Any]) -> Stored:
         oid, terminal, created, rank, event_id, data = row
         snap = SNAP_TYPES[kind].model_validate(data)
         return Stored(kind, oid, (terminal, created, rank, event_id), snap)  # type: ignore[arg-type]
 
     def get(self, kind: str, object_id: str) -> Stored | None:
-        row = self.conn.execute(
-            "select id, version_terminal, version_created, version_rank, version_event, data"
-            " from public.stripe_objects where kind = %s and id = %s", (kind, object_id)).fetchone()
-        return self._stored(kind, row) if row else None
+        key = (kind, object_id)
+        if key not in self._objects:
+            row = self.conn.execute(
+                "select id, version_terminal, version_created, version_rank, version_event, data"
+                " from public.stripe_objects where kind = %s and id = %s", key).fetchone()
+            self._objects[key] = self._stored(kind, row) if row else None
+        return self._objects[key]
 
     def put(self, stored: Stored) -> None:
         links = service.links(stored.snap)
@@ -77,16 +92,36 @@ class SqlStore:
             (stored.kind, stored.id, t, c, r, e, links.get("customer"), links.get("payment_intent"),
              links.get("invoice"), links.get("product"), stored.snap.model_dump_json()),
         )
+        key = (stored.kind, stored.id)
+        self._objects[key] = stored
+        for (link, value), members in self._linked.items():
+            members.pop(key, None)
+            if links.get(link) == value:
+                members[key] = stored
 
     def find(self, kind: str, link: str, value: str) -> list[Stored]:
         if link not in _LINK_COLUMNS:
             raise ValueError(f"unknown link {link}")
-        rows = self.conn.execute(
-            "select id, version_terminal, version_created, version_rank, version_event, data"  # noqa: S608
-            f" from public.stripe_objects where kind = %s and {link} = %s order by id", (kind, value)).fetchall()
-        return [self._stored(kind, r) for r in rows]
+        members = self._linked.get((link, value))
+        if members is None:
+            rows = self.conn.execute(
+                "select kind, id, version_terminal, version_created, version_rank, version_event, data"  # noqa: S608
+                f" from public.stripe_objects where {link} = %s", (value,)).fetchall()
+            members = {}
+            for row in rows:
+                key = (row[0], row[1])
+                cached = self._objects.get(key)
+                members[key] = cached if cached is not None else self._stored(row[0], row[1:])
+                self._objects[key] = members[key]
+            self._linked[(link, value)] = members
+        return sorted((m for (k, _), m in members.items() if k == kind), key=lambda m: m.id)
 
     def binding(self, customer: str) -> Binding | None:
+        if customer not in self._bindings:
+            self._bindings[customer] = self._binding(customer)
+        return self._bindings[customer]
+
+    def _binding(self, customer: str) -> Binding | None:
         row = self.conn.execute(
             "select organization_id, deleted from public.stripe_customer_bindings where stripe_customer_id = %s",
             (customer,)).fetchone()
@@ -97,6 +132,7 @@ class SqlStore:
         return Binding(stripe_customer_id=customer, organization_id=row[0]) if row else None
 
     def bind(self, binding: Binding) -> None:
+        self._bindings[binding.stripe_customer_id] = binding
         self.conn.execute(
             "insert into public.stripe_customer_bindings as b (stripe_customer_id, organization_id, deleted, deleted_at)"
             " values (%s, %s, %s, case when %s then now() end)"
@@ -118,9 +154,11 @@ class SqlStore:
                                  (organization_id,)).fetchone() is not None
 
     def plan_for_price(self, price_id: str) -> int | None:
-        row = self.conn.execute("select id from public.subscription_plans where stripe_price_id = %s",
-                                (price_id,)).fetchone()
-        return row[0] if row else None
+        if price_id not in self._plans:
+            row = self.conn.execute("select id from public.subscription_plans where stripe_price_id = %s",
+                                    (price_id,)).fetchone()
+            self._plans[price_id] = row[0] if row else None
+        return self._plans[price_id]
 
     def update_plan(self, plan: PlanPrice) -> None:
         self.conn.execute(

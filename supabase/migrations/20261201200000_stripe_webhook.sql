@@ -41,10 +41,11 @@ create table public.stripe_objects (
   primary key (kind, id)
 );
 comment on table public.stripe_objects is 'Latest normalised snapshot of each Stripe object, chosen by the version (terminal, event created, status rank, event id). Our billing rows are projections of these. Service role only.';
-create index idx_stripe_objects_customer on public.stripe_objects (kind, customer) where customer is not null;
-create index idx_stripe_objects_payment_intent on public.stripe_objects (kind, payment_intent) where payment_intent is not null;
-create index idx_stripe_objects_invoice on public.stripe_objects (kind, invoice) where invoice is not null;
-create index idx_stripe_objects_product on public.stripe_objects (kind, product) where product is not null;
+-- one lookup per link value returns the snapshots of every kind linked to it
+create index idx_stripe_objects_customer on public.stripe_objects (customer) where customer is not null;
+create index idx_stripe_objects_payment_intent on public.stripe_objects (payment_intent) where payment_intent is not null;
+create index idx_stripe_objects_invoice on public.stripe_objects (invoice) where invoice is not null;
+create index idx_stripe_objects_product on public.stripe_objects (product) where product is not null;
 
 -- stripe_customer_bindings: which organization a Stripe customer bills ----------------------------------------
 create table public.stripe_customer_bindings (

@@ -1,0 +1,199 @@
+"""stripe-webhook throughput and latency, against a floor measured in the same run.
+
+A throwaway PostgreSQL cluster (or BENCH_DATABASE_URL) is migrated; the local gateway's WSGI app is served
+by werkzeug's threaded server with two functions: the real `stripe-webhook`, and a floor doing only what no
+receiver can skip (signature check + ledger insert, one transaction). Four concurrent senders POST signed
+events: subscription lifecycles of many organizations in shuffled order, plus duplicate deliveries. The
+table shows events/s, p50 and p99 latency for both, the ratio to the floor, and the targets
+(p50 < 50 ms, p99 < 250 ms, >= 300 events/s, >= 50 % of the floor's throughput).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SECRET = "whsec_bench_only_secret"
+SENDERS = 4
+ORGS = int(os.environ.get("BENCH_STRIPE_ORGS", "150"))
+DUPLICATE_SHARE = 0.1
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from devkit import migrate
+    from devkit.pg import Cluster, free_port
+
+    base = Path(tempfile.mkdtemp(prefix="odyssey-bench-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    cluster = Cluster(data_dir=base / "cluster", port=free_port(), fsync=False)
+    try:
+        cluster.start()
+        migrate.migrate(cluster.url(), superuser_url=cluster.superuser_url())
+        yield cluster.url()
+    finally:
+        cluster.destroy()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _floor_module(url: str) -> Any:
+    """The floor: verify the signature, insert the ledger row, answer 200 (no merge, no projection)."""
+    from functions.stripe_webhook import signature
+    from shared.db import transaction
+    from shared.function import Call, function
+    from shared.http import Response
+    from shared.settings import DATABASE, FunctionSettings
+
+    class FloorSettings(FunctionSettings):
+        required = (*DATABASE, "STRIPE_WEBHOOK_SECRET")
+
+    @function(name="stripe_floor", methods=("POST",), auth="public", settings=FloorSettings, content_types=())
+    def stripe_floor(call: Call[FloorSettings]) -> Response:
+        """Signature check and ledger insert only."""
+        body = call.request.body
+        signature.verify(call.request.headers.get("Stripe-Signature"), body, call.settings.webhook_secrets(), time.time())
+        event = json.loads(body)
+        with transaction(call.settings, "service_role") as conn:
+            conn.execute(
+                "insert into public.stripe_events (id, type, api_version, livemode, created, outcome, payload)"
+                " values (%s, %s, %s, %s, to_timestamp(%s), 'applied', %s::jsonb) on conflict (id) do nothing",
+                (event["id"], event["type"], event.get("api_version"), event.get("livemode", False),
+                 event["created"], body.decode()))
+        return Response.json({"received": True})
+
+    return stripe_floor
+
+
+def _events(url: str, prefix: str) -> list[bytes]:
+    import psycopg
+
+    from devkit.stripe_tools import EventFactory
+
+    rng = random.Random(prefix)
+    factory = EventFactory()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update public.subscription_plans set stripe_price_id = 'price_pro_monthly'"
+                     " where tier = 'professional'")
+        orgs = [conn.execute("insert into public.organizations (name) values (%s) returning id",
+                             (f"bench {prefix} {i}",)).fetchone()[0] for i in range(ORGS)]  # type: ignore[index]
+    events: list[dict[str, Any]] = []
+    for i, org in enumerate(orgs):
+        events += factory.lifecycle(org, f"{prefix}{i}", t0=1_764_000_000 + i)
+    rng.shuffle(events)
+    events += rng.sample(events, int(len(events) * DUPLICATE_SHARE))
+    return [json.dumps(e).encode() for e in events]
+
+
+def _run(port: int, path: str, bodies: list[bytes]) -> tuple[float, list[float], int]:
+    from functions.stripe_webhook import signature
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    queue = list(reversed(bodies))
+
+    def sender() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body = queue.pop()
+            header = signature.header_for(body, [SECRET], int(time.time()))
+            started = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers={"Content-Type": "application/json",
+                                                               "Stripe-Signature": header})
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                errors += 0 if ok else 1
+        conn.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(SENDERS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, latencies, errors
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    """Run the benchmark and print the table (figures, ratios to the floor, targets)."""
+    import logging
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from devkit import gateway
+    from shared import db as shared_db
+
+    logging.getLogger("odyssey").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
+    with _database() as url:
+        os.environ.update({"SUPABASE_DB_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "ODYSSEY_SYSTEM_LOGS": "false",
+                           "ODYSSEY_DB_POOL_MAX_SIZE": str(SENDERS + 2), "ODYSSEY_LOG_LEVEL": "WARNING"})
+        module = gateway.load_module(ROOT / "functions" / "stripe_webhook" / "main.py", fresh=True)
+        app = gateway.Gateway([module.stripe_webhook.endpoint, _floor_module(url).endpoint])
+        WSGIRequestHandler.protocol_version = "HTTP/1.1"  # keep-alive, as Stripe's deliveries are
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=WSGIRequestHandler)
+        port = server.server_port
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            warm = _events(url, "warm")[:200]
+            _run(port, "/functions/v1/stripe-webhook", warm)
+            _run(port, "/functions/v1/stripe-floor", warm)
+            results = {}
+            for name, path in (("floor (signature + ledger)", "/functions/v1/stripe-floor"),
+                               ("stripe-webhook", "/functions/v1/stripe-webhook")):
+                bodies = _events(url, name[:5])
+                elapsed, lat, errors = _run(port, path, bodies)
+                results[name] = (len(bodies) / elapsed, statistics.median(lat), _pct(lat, 0.99), errors, len(bodies))
+        finally:
+            server.shutdown()
+            shared_db.close_pools()
+    floor_rate = results["floor (signature + ledger)"][0]
+    print(f"{SENDERS} concurrent senders, {ORGS} subscription lifecycles (+{int(DUPLICATE_SHARE * 100)} % duplicates),"
+          " werkzeug threaded server, one process")
+    print(f"{'':28} {'events':>7} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8} {'vs floor':>9}")
+    for name, (rate, p50, p99, errors, n) in results.items():
+        print(f"{name:28} {n:7d} {rate:9.0f} {p50:8.1f} {p99:8.1f} {errors:8d} {rate / floor_rate:8.0%}")
+    rate, p50, p99, errors, _ = results["stripe-webhook"]
+    print(f"targets: p50 < 50 ms: {'yes' if p50 < 50 else 'NO'} ({p50:.1f}); p99 < 250 ms: "
+          f"{'yes' if p99 < 250 else 'NO'} ({p99:.1f}); >= 300 events/s: {'yes' if rate >= 300 else 'NO'} "
+          f"({rate:.0f}); >= 50 % of floor: {'yes' if rate >= 0.5 * floor_rate else 'NO'} ({rate / floor_rate:.0%});"
+          f" errors: {errors}")
+
+
+if __name__ == "__main__":
+    main()
