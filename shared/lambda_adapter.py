@@ -10,6 +10,8 @@
   invoke a function without a URL) and becomes a `trigger="schedule"` request whose JSON body is the rule's
   `Input`, or the `detail` of the default `{"source": "aws.events", "detail-type": "Scheduled Event"}` shape.
   Scheduled invocations return the response as a plain dict (`statusCode`, `body` as JSON when it is).
+* Without an `X-Request-Id` from the caller, the request id is Lambda's own (function-URL `requestId`,
+  `context.aws_request_id`, or the EventBridge event id), so log lines correlate with CloudWatch.
 
 Nothing here imports Flask or functions-framework (cold start).
 """
@@ -38,6 +40,8 @@ def request_from_url_event(event: Mapping[str, Any]) -> Request:
     headers = Headers()
     for name, value in (event.get("headers") or {}).items():
         headers.add(name, value)
+    if "x-request-id" not in headers and event["requestContext"].get("requestId"):
+        headers.add("x-request-id", str(event["requestContext"]["requestId"]))  # correlate with CloudWatch
     cookies = event.get("cookies") or []
     if cookies:
         headers.add("cookie", "; ".join(cookies))
@@ -55,15 +59,19 @@ def request_from_url_event(event: Mapping[str, Any]) -> Request:
     )
 
 
-def request_from_scheduled_event(event: Any, method: str) -> Request:
+def request_from_scheduled_event(event: Any, method: str, request_id: str | None = None) -> Request:
     """Build a `trigger="schedule"` request from an EventBridge event or a rule's `Input` JSON."""
     payload = event
     if isinstance(event, Mapping) and event.get("source") == "aws.events" and "detail-type" in event:
         payload = event.get("detail") or {}
+        request_id = request_id or (str(event["id"]) if event.get("id") else None)
+    headers = Headers({"content-type": "application/json"})
+    if request_id:
+        headers.add("x-request-id", request_id)
     return Request(
         method=method,
         path="/",
-        headers=Headers({"content-type": "application/json"}),
+        headers=headers,
         body=dumps(payload),
         trigger="schedule",
     )
@@ -110,7 +118,9 @@ def lambda_handler(entry: Any) -> Callable[[Any, Any], dict[str, Any]]:
     def handler(event: Any, context: Any = None) -> dict[str, Any]:
         if is_http_event(event):
             return url_response(endpoint.handle(request_from_url_event(event)))
-        return scheduled_response(endpoint.handle(request_from_scheduled_event(event, endpoint.schedule_method)))
+        request_id = getattr(context, "aws_request_id", None)
+        request = request_from_scheduled_event(event, endpoint.schedule_method, request_id)
+        return scheduled_response(endpoint.handle(request))
 
     handler.endpoint = endpoint  # type: ignore[attr-defined]
     return handler

@@ -33,7 +33,18 @@ def test_default_scheduled_event_runs_as_the_service(probe_module):
     out = probe_module.handler_service(event, None)
     assert out["statusCode"] == 200
     assert out["body"] == {"db_role": "service_role", "via": "trusted_event", "trigger": "schedule", "input": {}}
-    assert out["requestId"]
+    assert out["requestId"] == "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa"  # the event id, when Lambda gives none
+
+
+def test_lambda_request_ids_are_reused(probe_module):
+    class Context:
+        aws_request_id = "0f2f6a4e-8d0b-4d3c-a0c5-3b3f1b7d9e11"
+
+    out = probe_module.handler_service({"period": "x"}, Context())
+    assert out["requestId"] == Context.aws_request_id
+    event = url_event("GET", "/", {}, b"")
+    out = probe_module.handler_any(event, None)
+    assert out["headers"]["x-request-id"] == event["requestContext"]["requestId"]
 
 
 def test_rule_input_becomes_the_body(probe_module):
