@@ -431,9 +431,15 @@ EXEMPT_TITLES = {"Project Manager", "Operations Director", "Controller", "Estima
 # Small helpers
 
 
+def _money_text(cents: int) -> str:
+    """Integer cents -> "1234.56" (exact, no float on the way)."""
+    sign, cents = ("-", -cents) if cents < 0 else ("", cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
 def _money(cents: int) -> Decimal:
     """Integer cents -> an exact two-place Decimal."""
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    return Decimal(_money_text(cents))
 
 
 def _pct_of(cents: int, basis_points: int) -> int:
@@ -1415,9 +1421,9 @@ def _items(
                 "description": desc,
                 "quantity": qty,
                 "unit": unit,
-                "unit_cost": str(_money(unit_cost)),
-                "unit_price": str(_money(unit_price)),
-                "amount": str(_money(amount)),
+                "unit_cost": _money_text(unit_cost),
+                "unit_price": _money_text(unit_price),
+                "amount": _money_text(amount),
             }
         )
     return items, subtotal, cost
