@@ -12,11 +12,24 @@ Shapes other code relies on:
   step4b_deductions, step4c_extra_withholding} (amounts as decimal strings), "flsa_exempt", "exempt_from_withholding"};
   contractors carry no "w4"; a handful of employees have a missing or incomplete W-4 on purpose.
 * time_entries: the two workweeks PERIOD_START .. ANCHOR_DATE (Mon 2026-11-16 .. Sun 2026-11-29), clock times
-  local to the organization's timezone, break_duration as an interval, total_hours = elapsed - break.
+  local to the organization's timezone, break_duration as an interval, total_hours = elapsed - break. Shapes:
+  8-hour days (often clocked out for lunch: two entries), four tens, three twelves, weekend crews, night shifts
+  (the Sunday-night shift crosses into Monday, i.e. over a workweek boundary; the last one ends after
+  ANCHOR_DATE), part-timers and an overtime crew; new hires and terminations inside the period. Week one is
+  approved by an organization admin, week two is not. Salaried FLSA-exempt employees log no time.
 * bids: the segment of every bid (service_type, region, complexity) is stored in each line item and in the
-  first line of `notes` ("segment: service_type=...; region=...; complexity=..."), plus in `metadata` when the
-  schema has such a column. Outcomes follow a known logistic win model (BID_WIN_MODEL, also stored in
-  system_knowledge) so a margin optimiser can be checked against the ground truth.
+  first line of `notes` ("segment: service_type=...; region=...; complexity=..."); the schema has no metadata
+  column. Line items carry unit_cost, so cost = sum(unit_cost * quantity), markup = (subtotal - cost) / cost and
+  margin_percentage = (subtotal - cost) / subtotal * 100 (margin on price). Resolved outcomes (accepted /
+  rejected / expired) are drawn from a known logistic win model in the markup (BID_WIN_MODEL, also stored in
+  system_knowledge 'seed'/'bid_win_model') so a margin optimiser can be checked against the ground truth; bids
+  of the last 30 days are still draft or sent.
+* invoices agree with payments: amount_paid = sum of succeeded payments, balance_due = total - amount_paid.
+* The row-audit trigger (ops.fn_log_change) is disabled inside the seed's own transaction during the bulk load
+  and enabled again before commit (nobody else ever sees it off); one system_logs line per audited table
+  records what was loaded instead of one audit row per generated row.
+* Not seeded: payroll_runs and paystubs. They are what run-payroll computes, and fake past stubs would feed
+  wrong year-to-date wages into every later run.
 
 Demo logins (password DEMO_PASSWORD): owner@acme.test, admin@acme.test, member@acme.test, owner@globex.test,
 admin@globex.test, member@globex.test, owner@initech.test, member@initech.test, multi@odyssey.test (member of two
