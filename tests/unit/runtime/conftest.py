@@ -27,5 +27,6 @@ def probes() -> SimpleNamespace:
         service=FunctionRef(PROBE, "probe_service", "handler_service"),
         any=FunctionRef(PROBE, "probe_any", "handler_any"),
         boom=FunctionRef(PROBE, "probe_boom", "handler_boom"),
+        dbhook=FunctionRef(PROBE, "probe_dbhook", "handler_dbhook"),
         source=PROBE,
     )

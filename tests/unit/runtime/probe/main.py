@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field  # noqa: E402
 from shared.function import Call, function  # noqa: E402
 from shared.lambda_adapter import lambda_handler  # noqa: E402
 from shared.settings import DATABASE, FunctionSettings  # noqa: E402
+from shared.webhooks import DatabaseWebhook  # noqa: E402
 
 
 class Settings(FunctionSettings):
@@ -77,7 +78,15 @@ def probe_boom(call: Call[Settings]) -> None:
     raise RuntimeError("internal detail: password=hunter2")
 
 
+@function(name="probe_dbhook", methods=("POST",), auth="service", request_model=DatabaseWebhook, settings=Settings)
+def probe_dbhook(call: Call[Settings]) -> dict[str, object]:
+    """A database-webhook receiver: service credential + the validated payload."""
+    hook: DatabaseWebhook = call.body
+    return {"type": hook.type, "table": hook.table, "schema": hook.schema_, "id": (hook.record or hook.old_record or {}).get("id")}
+
+
 handler_user = lambda_handler(probe_user)
 handler_service = lambda_handler(probe_service)
 handler_any = lambda_handler(probe_any)
 handler_boom = lambda_handler(probe_boom)
+handler_dbhook = lambda_handler(probe_dbhook)
