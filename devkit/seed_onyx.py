@@ -29,7 +29,7 @@ import psycopg
 ANCHOR_DATE = date(2026, 11, 29)
 TIMESHEET_DAYS = 28
 REVENUE_DAYS = 60
-DEMO_PASSWORD = "odyssey-demo"
+DEMO_PASSWORD = "odyssey-demo"  # noqa: S105 - the documented password of local demo logins
 _BCRYPT_SALT = "$2a$06$OnyxOSSeedDemoSaltXyz1"  # fixed salt: the same hash on every run
 _INSTANCE = "00000000-0000-0000-0000-000000000000"
 _CREATED = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
@@ -51,15 +51,52 @@ SCALES: dict[str, OnyxScale] = {
     "large": OnyxScale(agencies=20, staff_per_agency=25, models_per_agency=15),
 }
 
-_AGENCY_NAMES = ["Nightfall", "Velvet Room", "Starlight", "Crimson Desk", "Blue Hour", "Aurora", "Midnight Oil",
-                 "Silver Lining", "Golden Gate", "Northwind"]
-_TIMEZONES = ["America/New_York", "Europe/London", "Europe/Berlin", "America/Los_Angeles", "Asia/Manila",
-              "Australia/Sydney"]
-_CURRENCY = {"America/New_York": "USD", "America/Los_Angeles": "USD", "Europe/London": "GBP",
-             "Europe/Berlin": "EUR", "Asia/Manila": "USD", "Australia/Sydney": "AUD"}
+_AGENCY_NAMES = [
+    "Nightfall",
+    "Velvet Room",
+    "Starlight",
+    "Crimson Desk",
+    "Blue Hour",
+    "Aurora",
+    "Midnight Oil",
+    "Silver Lining",
+    "Golden Gate",
+    "Northwind",
+]
+_TIMEZONES = [
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/Los_Angeles",
+    "Asia/Manila",
+    "Australia/Sydney",
+]
+_CURRENCY = {
+    "America/New_York": "USD",
+    "America/Los_Angeles": "USD",
+    "Europe/London": "GBP",
+    "Europe/Berlin": "EUR",
+    "Asia/Manila": "USD",
+    "Australia/Sydney": "AUD",
+}
 _STAFF_ROLES = ["chatter", "chatter", "smm", "chatter", "recruiter"]
-_MODEL_NAMES = ["Luna", "Aria", "Mia", "Zoe", "Ivy", "Nova", "Skye", "Jade", "Ruby", "Lexi", "Cleo", "Nina",
-                "Rose", "Tess", "Vera"]
+_MODEL_NAMES = [
+    "Luna",
+    "Aria",
+    "Mia",
+    "Zoe",
+    "Ivy",
+    "Nova",
+    "Skye",
+    "Jade",
+    "Ruby",
+    "Lexi",
+    "Cleo",
+    "Nina",
+    "Rose",
+    "Tess",
+    "Vera",
+]
 _BLOCK_TYPES = ["header", "social_row", "button", "button", "text", "divider", "image"]
 
 
@@ -110,12 +147,16 @@ def _plan(scale: OnyxScale, rng: random.Random) -> list[_Agency]:
         slug = name.lower().replace(" ", "-")
         tz = _TIMEZONES[i % len(_TIMEZONES)]
         agency = _Agency(_uuid(rng), name, slug, tz, _CURRENCY[tz])
-        roles = ["owner", "admin"] + [_STAFF_ROLES[n % len(_STAFF_ROLES)] for n in range(scale.staff_per_agency)]
+        roles = ["owner", "admin"] + [
+            _STAFF_ROLES[n % len(_STAFF_ROLES)] for n in range(scale.staff_per_agency)
+        ]
         counters: dict[str, int] = {}
         for role in roles:
             counters[role] = counters.get(role, 0) + 1
             username = role if role in ("owner", "admin") else f"{role}{counters[role]}"
-            agency.people.append(_Person(_uuid(rng), agency.id, username, role, f"{username}@{slug}.onyx.test"))
+            agency.people.append(
+                _Person(_uuid(rng), agency.id, username, role, f"{username}@{slug}.onyx.test")
+            )
         agency.models = [_uuid(rng) for _ in range(scale.models_per_agency)]
         agencies.append(agency)
     return agencies
@@ -135,24 +176,104 @@ def seed(conn: psycopg.Connection, scale: str, rng: random.Random) -> None:
     password_hash = row[0]
     people = [p for a in agencies for p in a.people]
 
-    _copy(conn, "auth.users",
-          ["instance_id", "id", "aud", "role", "email", "encrypted_password", "email_confirmed_at",
-           "raw_app_meta_data", "raw_user_meta_data", "created_at", "updated_at"],
-          ([_INSTANCE, p.id, "authenticated", "authenticated", p.email, password_hash, _CREATED,
-            '{"provider": "email", "providers": ["email"]}', f'{{"full_name": "{p.username.title()}"}}',
-            _CREATED, _CREATED] for p in people))
-    _copy(conn, "onyx.agencies",
-          ["id", "name", "registration_number", "treasury_balance", "tax_jurisdiction", "tax_rate", "currency",
-           "timezone", "created_at", "updated_at"],
-          ([a.id, a.name, f"REG-{n + 1:05d}", _money(rng.uniform(5_000, 250_000)), a.timezone.split("/")[0],
-            Decimal("0.2000"), a.currency, a.timezone, _CREATED, _CREATED] for n, a in enumerate(agencies)))
-    _copy(conn, "onyx.profiles",
-          ["id", "agency_id", "username", "role", "xp_count", "total_xp", "current_streak", "last_login_date",
-           "league_rank", "created_at", "updated_at"],
-          ([p.id, p.agency_id, p.username, p.role, xp, xp + rng.randint(0, 5000), rng.randint(0, 30),
-            ANCHOR_DATE - timedelta(days=rng.randint(0, 6)), rng.choice(["bronze", "silver", "gold", "platinum"]),
-            _CREATED, _CREATED]
-           for p in people for xp in [rng.randint(0, 2000)]))
+    _copy(
+        conn,
+        "auth.users",
+        [
+            "instance_id",
+            "id",
+            "aud",
+            "role",
+            "email",
+            "encrypted_password",
+            "email_confirmed_at",
+            "raw_app_meta_data",
+            "raw_user_meta_data",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            [
+                _INSTANCE,
+                p.id,
+                "authenticated",
+                "authenticated",
+                p.email,
+                password_hash,
+                _CREATED,
+                '{"provider": "email", "providers": ["email"]}',
+                f'{{"full_name": "{p.username.title()}"}}',
+                _CREATED,
+                _CREATED,
+            ]
+            for p in people
+        ),
+    )
+    _copy(
+        conn,
+        "onyx.agencies",
+        [
+            "id",
+            "name",
+            "registration_number",
+            "treasury_balance",
+            "tax_jurisdiction",
+            "tax_rate",
+            "currency",
+            "timezone",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            [
+                a.id,
+                a.name,
+                f"REG-{n + 1:05d}",
+                _money(rng.uniform(5_000, 250_000)),
+                a.timezone.split("/")[0],
+                Decimal("0.2000"),
+                a.currency,
+                a.timezone,
+                _CREATED,
+                _CREATED,
+            ]
+            for n, a in enumerate(agencies)
+        ),
+    )
+    _copy(
+        conn,
+        "onyx.profiles",
+        [
+            "id",
+            "agency_id",
+            "username",
+            "role",
+            "xp_count",
+            "total_xp",
+            "current_streak",
+            "last_login_date",
+            "league_rank",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            [
+                p.id,
+                p.agency_id,
+                p.username,
+                p.role,
+                xp,
+                xp + rng.randint(0, 5000),
+                rng.randint(0, 30),
+                ANCHOR_DATE - timedelta(days=rng.randint(0, 6)),
+                rng.choice(["bronze", "silver", "gold", "platinum"]),
+                _CREATED,
+                _CREATED,
+            ]
+            for p in people
+            for xp in [rng.randint(0, 2000)]
+        ),
+    )
 
     for agency in agencies:
         _seed_agency(conn, agency, rng)
@@ -168,22 +289,85 @@ def _seed_agency(conn: psycopg.Connection, agency: _Agency, rng: random.Random) 
     for n, person in enumerate(staff[:-1]):
         model = ("hourly", "commission", "hybrid")[n % 3]
         rate = _money(rng.uniform(12, 30)) if model != "commission" else None
-        pct = Decimal(str(rng.choice([0.05, 0.08, 0.1, 0.125, 0.15]))).quantize(Decimal("0.0001")) if model != "hourly" else None
-        settings.append([_uuid(rng), agency.id, person.id, agency.currency, model, rate, pct,
-                         rng.choice(["bank_transfer", "paypal", "wise"]), "{}", _CREATED, _CREATED])
-    _copy(conn, "onyx.payout_settings",
-          ["id", "agency_id", "profile_id", "currency", "pay_model", "hourly_rate", "commission_percent",
-           "payment_method", "payment_details", "created_at", "updated_at"], settings)
+        pct = (
+            Decimal(str(rng.choice([0.05, 0.08, 0.1, 0.125, 0.15]))).quantize(Decimal("0.0001"))
+            if model != "hourly"
+            else None
+        )
+        settings.append(
+            [
+                _uuid(rng),
+                agency.id,
+                person.id,
+                agency.currency,
+                model,
+                rate,
+                pct,
+                rng.choice(["bank_transfer", "paypal", "wise"]),
+                "{}",
+                _CREATED,
+                _CREATED,
+            ]
+        )
+    _copy(
+        conn,
+        "onyx.payout_settings",
+        [
+            "id",
+            "agency_id",
+            "profile_id",
+            "currency",
+            "pay_model",
+            "hourly_rate",
+            "commission_percent",
+            "payment_method",
+            "payment_details",
+            "created_at",
+            "updated_at",
+        ],
+        settings,
+    )
 
-    names = [f"{_MODEL_NAMES[n % len(_MODEL_NAMES)]}" + (f" {n // len(_MODEL_NAMES) + 1}" if n >= len(_MODEL_NAMES) else "")
-             for n in range(len(agency.models))]
-    _copy(conn, "onyx.models",
-          ["id", "agency_id", "name", "bio", "onlyfans_handle", "instagram_handle", "agency_split_percentage",
-           "status", "followers_count", "subscribers_count", "created_at", "updated_at"],
-          ([m, agency.id, name, f"{name} — demo creator of {agency.name}.", f"{name.lower().replace(' ', '')}_of",
-            f"{name.lower().replace(' ', '')}.ig", Decimal(rng.choice(["40.00", "50.00", "60.00"])),
-            "active" if n % 7 else "onboarding", rng.randint(1_000, 500_000), rng.randint(50, 20_000),
-            _CREATED, _CREATED] for n, (m, name) in enumerate(zip(agency.models, names, strict=True))))
+    names = [
+        f"{_MODEL_NAMES[n % len(_MODEL_NAMES)]}"
+        + (f" {n // len(_MODEL_NAMES) + 1}" if n >= len(_MODEL_NAMES) else "")
+        for n in range(len(agency.models))
+    ]
+    _copy(
+        conn,
+        "onyx.models",
+        [
+            "id",
+            "agency_id",
+            "name",
+            "bio",
+            "onlyfans_handle",
+            "instagram_handle",
+            "agency_split_percentage",
+            "status",
+            "followers_count",
+            "subscribers_count",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            [
+                m,
+                agency.id,
+                name,
+                f"{name} — demo creator of {agency.name}.",
+                f"{name.lower().replace(' ', '')}_of",
+                f"{name.lower().replace(' ', '')}.ig",
+                Decimal(rng.choice(["40.00", "50.00", "60.00"])),
+                "active" if n % 7 else "onboarding",
+                rng.randint(1_000, 500_000),
+                rng.randint(50, 20_000),
+                _CREATED,
+                _CREATED,
+            ]
+            for n, (m, name) in enumerate(zip(agency.models, names, strict=True))
+        ),
+    )
 
     # every staff member works on one or two models since the start of the revenue window
     assignments = []
@@ -191,10 +375,26 @@ def _seed_agency(conn: psycopg.Connection, agency: _Agency, rng: random.Random) 
     for n, person in enumerate(staff):
         chosen = {agency.models[n % len(agency.models)], rng.choice(agency.models)}
         for model_id in sorted(chosen):
-            assignments.append([_uuid(rng), agency.id, model_id, person.id, None, True, since, None, _CREATED, _CREATED])
-    _copy(conn, "onyx.model_assignments",
-          ["id", "agency_id", "model_id", "profile_id", "commission_override", "is_active", "assigned_from",
-           "assigned_until", "created_at", "updated_at"], assignments)
+            assignments.append(
+                [_uuid(rng), agency.id, model_id, person.id, None, True, since, None, _CREATED, _CREATED]
+            )
+    _copy(
+        conn,
+        "onyx.model_assignments",
+        [
+            "id",
+            "agency_id",
+            "model_id",
+            "profile_id",
+            "commission_override",
+            "is_active",
+            "assigned_from",
+            "assigned_until",
+            "created_at",
+            "updated_at",
+        ],
+        assignments,
+    )
 
     # shifts and the matching timesheets, weekdays of the last four weeks, in the agency's local time
     shifts, sheets = [], []
@@ -208,20 +408,80 @@ def _seed_agency(conn: psycopg.Connection, agency: _Agency, rng: random.Random) 
             start = datetime.combine(day, time(9 + rng.randint(0, 3)), tzinfo=tz)
             end = start + timedelta(hours=rng.choice([6, 8, 8, 9]))
             shift_id = _uuid(rng)
-            shifts.append([shift_id, agency.id, person.id, rng.choice(agency.models), start, end, "Chat shift",
-                           "completed", owner.id, _CREATED, _CREATED])
+            shifts.append(
+                [
+                    shift_id,
+                    agency.id,
+                    person.id,
+                    rng.choice(agency.models),
+                    start,
+                    end,
+                    "Chat shift",
+                    "completed",
+                    owner.id,
+                    _CREATED,
+                    _CREATED,
+                ]
+            )
             late = max(0, rng.randint(-10, 20))
             early = max(0, rng.randint(-30, 15))
             clock_in = start + timedelta(minutes=late)
             clock_out = end - timedelta(minutes=early)
-            sheets.append([_uuid(rng), agency.id, person.id, shift_id, clock_in, clock_out, late > 0, late,
-                           early > 0, early, "completed", _CREATED, _CREATED])
-    _copy(conn, "onyx.shifts",
-          ["id", "agency_id", "employee_id", "model_id", "start_time", "end_time", "title", "status",
-           "created_by", "created_at", "updated_at"], shifts)
-    _copy(conn, "onyx.timesheets",
-          ["id", "agency_id", "employee_id", "shift_id", "clock_in", "clock_out", "is_late", "late_minutes",
-           "is_early_leave", "early_leave_minutes", "status", "created_at", "updated_at"], sheets)
+            sheets.append(
+                [
+                    _uuid(rng),
+                    agency.id,
+                    person.id,
+                    shift_id,
+                    clock_in,
+                    clock_out,
+                    late > 0,
+                    late,
+                    early > 0,
+                    early,
+                    "completed",
+                    _CREATED,
+                    _CREATED,
+                ]
+            )
+    _copy(
+        conn,
+        "onyx.shifts",
+        [
+            "id",
+            "agency_id",
+            "employee_id",
+            "model_id",
+            "start_time",
+            "end_time",
+            "title",
+            "status",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+        shifts,
+    )
+    _copy(
+        conn,
+        "onyx.timesheets",
+        [
+            "id",
+            "agency_id",
+            "employee_id",
+            "shift_id",
+            "clock_in",
+            "clock_out",
+            "is_late",
+            "late_minutes",
+            "is_early_leave",
+            "early_leave_minutes",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        sheets,
+    )
 
     # daily revenue per model; net is after the platform's 20% fee
     revenue = []
@@ -230,12 +490,41 @@ def _seed_agency(conn: psycopg.Connection, agency: _Agency, rng: random.Random) 
         for day_offset in range(REVENUE_DAYS - 1, -1, -1):
             gross = [_money(level * rng.uniform(0.2, 0.6) * share) for share in (0.45, 0.25, 0.2, 0.1)]
             net = [(g * Decimal("0.80")).quantize(_CENT, rounding=ROUND_HALF_UP) for g in gross]
-            revenue.append([_uuid(rng), agency.id, model_id, ANCHOR_DATE - timedelta(days=day_offset), *gross, *net,
-                            rng.randint(100, 5000), _CREATED, _CREATED])
-    _copy(conn, "onyx.revenue_snapshots",
-          ["id", "agency_id", "model_id", "snapshot_date", "gross_subscriptions", "gross_tips", "gross_messages",
-           "gross_posts", "net_subscriptions", "net_tips", "net_messages", "net_posts", "subscribers",
-           "created_at", "updated_at"], revenue)
+            revenue.append(
+                [
+                    _uuid(rng),
+                    agency.id,
+                    model_id,
+                    ANCHOR_DATE - timedelta(days=day_offset),
+                    *gross,
+                    *net,
+                    rng.randint(100, 5000),
+                    _CREATED,
+                    _CREATED,
+                ]
+            )
+    _copy(
+        conn,
+        "onyx.revenue_snapshots",
+        [
+            "id",
+            "agency_id",
+            "model_id",
+            "snapshot_date",
+            "gross_subscriptions",
+            "gross_tips",
+            "gross_messages",
+            "gross_posts",
+            "net_subscriptions",
+            "net_tips",
+            "net_messages",
+            "net_posts",
+            "subscribers",
+            "created_at",
+            "updated_at",
+        ],
+        revenue,
+    )
 
     # one bio page per model: two of three published, the rest drafts; four to seven blocks each
     pages, blocks = [], []
@@ -243,16 +532,71 @@ def _seed_agency(conn: psycopg.Connection, agency: _Agency, rng: random.Random) 
         page_id = _uuid(rng)
         slug = f"{name.lower().replace(' ', '-')}-{agency.slug}"
         status = "draft" if n % 3 == 2 else "published"
-        pages.append([page_id, agency.id, model_id, slug, f"{name}'s links", f"Everything {name}, in one place.",
-                      status, '{"palette": "midnight"}', rng.randint(0, 20_000), rng.randint(0, 5_000),
-                      _CREATED, _CREATED])
+        pages.append(
+            [
+                page_id,
+                agency.id,
+                model_id,
+                slug,
+                f"{name}'s links",
+                f"Everything {name}, in one place.",
+                status,
+                '{"palette": "midnight"}',
+                rng.randint(0, 20_000),
+                rng.randint(0, 5_000),
+                _CREATED,
+                _CREATED,
+            ]
+        )
         for order in range(rng.randint(4, 7)):
             kind = _BLOCK_TYPES[order % len(_BLOCK_TYPES)]
-            blocks.append([_uuid(rng), agency.id, page_id, kind, f'{{"label": "{kind} {order + 1}"}}', "{}", order,
-                           rng.randint(0, 2_000), _CREATED, _CREATED])
-    _copy(conn, "onyx.bio_pages",
-          ["id", "agency_id", "model_id", "slug", "title", "description", "status", "theme", "total_visits",
-           "total_clicks", "created_at", "updated_at"], pages)
-    _copy(conn, "onyx.bio_blocks",
-          ["id", "agency_id", "page_id", "type", "content", "config", "order_index", "click_count", "created_at",
-           "updated_at"], blocks)
+            blocks.append(
+                [
+                    _uuid(rng),
+                    agency.id,
+                    page_id,
+                    kind,
+                    f'{{"label": "{kind} {order + 1}"}}',
+                    "{}",
+                    order,
+                    rng.randint(0, 2_000),
+                    _CREATED,
+                    _CREATED,
+                ]
+            )
+    _copy(
+        conn,
+        "onyx.bio_pages",
+        [
+            "id",
+            "agency_id",
+            "model_id",
+            "slug",
+            "title",
+            "description",
+            "status",
+            "theme",
+            "total_visits",
+            "total_clicks",
+            "created_at",
+            "updated_at",
+        ],
+        pages,
+    )
+    _copy(
+        conn,
+        "onyx.bio_blocks",
+        [
+            "id",
+            "agency_id",
+            "page_id",
+            "type",
+            "content",
+            "config",
+            "order_index",
+            "click_count",
+            "created_at",
+            "updated_at",
+        ],
+        blocks,
+    )

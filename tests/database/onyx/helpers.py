@@ -24,7 +24,9 @@ def new_user(conn: psycopg.Connection, label: str) -> uuid.UUID:
     return uid
 
 
-def new_agency(conn: psycopg.Connection, name: str, *, timezone: str = "UTC", currency: str = "USD") -> uuid.UUID:
+def new_agency(
+    conn: psycopg.Connection, name: str, *, timezone: str = "UTC", currency: str = "USD"
+) -> uuid.UUID:
     """Insert an agency and return its id."""
     row = conn.execute(
         "insert into onyx.agencies (name, timezone, currency) values (%s, %s, %s) returning id",

@@ -25,7 +25,11 @@ def matrix(shared_db: Database) -> Iterator[tuple[psycopg.Connection, World]]:
         conn.close()
 
 
-@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[f"{label}-{c.action}-{c.actor.name}-{'allowed' if c.allowed else 'denied'}" for label, c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [c for _, c in CASES],
+    ids=[f"{label}-{c.action}-{c.actor.name}-{'allowed' if c.allowed else 'denied'}" for label, c in CASES],
+)
 def test_onyx_rls_case(matrix: tuple[psycopg.Connection, World], case: Case) -> None:
     conn, world = matrix
     check_case(conn, world, case)
@@ -33,7 +37,8 @@ def test_onyx_rls_case(matrix: tuple[psycopg.Connection, World], case: Case) -> 
 
 def test_matrix_covers_every_onyx_table(db: psycopg.Connection) -> None:
     tables = {
-        f"onyx.{name}" for (name,) in db.execute(
+        f"onyx.{name}"
+        for (name,) in db.execute(
             "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
             " where n.nspname = 'onyx' and c.relkind in ('r', 'p')"
         ).fetchall()

@@ -51,16 +51,24 @@ def matrix(shared_db: Database) -> Iterator[tuple[psycopg.Connection, World]]:
         conn.close()
 
 
-def _unfiltered_write_reaches_a(conn: psycopg.Connection, world: World, spec: TableSpec, policy: Policy) -> bool:
+def _unfiltered_write_reaches_a(
+    conn: psycopg.Connection, world: World, spec: TableSpec, policy: Policy
+) -> bool:
     """With the policy already mutated: does an unfiltered UPDATE/DELETE by a refused actor touch A's row?"""
     action = {"w": spec.update, "d": spec.delete}[policy.command]
-    statement = (sql.SQL("update {} set updated_at = now()") if policy.command == "w" else sql.SQL("delete from {}"))
+    statement = (
+        sql.SQL("update {} set updated_at = now()") if policy.command == "w" else sql.SQL("delete from {}")
+    )
     locate = sql.SQL("select ctid::text from {} where {} = %s").format(spec.ident, sql.Identifier(spec.key))
     for actor in ACTORS:
         if not actor.signed_in or actor.name in action:
             continue
         with conn.transaction(force_rollback=True):
-            key = spec.target(conn, world, "A") if spec.target else insert_as_owner(conn, spec, spec.row(world, "A"))
+            key = (
+                spec.target(conn, world, "A")
+                if spec.target
+                else insert_as_owner(conn, spec, spec.row(world, "A"))
+            )
             before = conn.execute(locate, (key,)).fetchone()
             act(conn, world, actor, statement.format(spec.ident), [])
             if conn.execute(locate, (key,)).fetchone() != before:
@@ -81,9 +89,15 @@ def test_every_onyx_policy_is_needed(matrix: tuple[psycopg.Connection, World], t
             continue
         if mode == OPEN and policy.command in ("w", "d"):
             with conn.transaction(force_rollback=True):
-                conn.execute(sql.SQL("alter policy {} on {} {}").format(
-                    sql.Identifier(policy.name), specs[0].ident,
-                    sql.SQL("using (true) with check (true)" if policy.command == "w" else "using (true)")))
+                conn.execute(
+                    sql.SQL("alter policy {} on {} {}").format(
+                        sql.Identifier(policy.name),
+                        specs[0].ident,
+                        sql.SQL(
+                            "using (true) with check (true)" if policy.command == "w" else "using (true)"
+                        ),
+                    )
+                )
                 if any(_unfiltered_write_reaches_a(conn, world, s, policy) for s in specs):
                     continue
         survivors.append(policy.name)
@@ -96,7 +110,9 @@ def test_rls_itself_is_needed(matrix: tuple[psycopg.Connection, World], table: s
     spec = _specs(table)[0]
     with conn.transaction(force_rollback=True):
         conn.execute(sql.SQL("alter table {} disable row level security").format(spec.ident))
-        conn.execute(sql.SQL("grant select, insert, update, delete on {} to anon, authenticated").format(spec.ident))
+        conn.execute(
+            sql.SQL("grant select, insert, update, delete on {} to anon, authenticated").format(spec.ident)
+        )
         failures = []
         for case in cases([spec]):
             try:
@@ -115,5 +131,6 @@ def test_secret_tables_have_no_policy_and_no_api_grant(matrix: tuple[psycopg.Con
         assert policies(conn, spec) == []
         for role in ("anon", "authenticated"):
             for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
-                assert not conn.execute("select has_table_privilege(%s, %s, %s)",
-                                        (role, spec.qualified, privilege)).fetchone()[0], (role, spec.qualified)
+                assert not conn.execute(
+                    "select has_table_privilege(%s, %s, %s)", (role, spec.qualified, privilege)
+                ).fetchone()[0], (role, spec.qualified)

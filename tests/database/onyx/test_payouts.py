@@ -93,8 +93,13 @@ def payroll(db: psycopg.Connection) -> Payroll:
 
     m1 = scalar(db, "insert into onyx.models (agency_id, name) values (%s, 'Model One') returning id", (a,))
     m2 = scalar(db, "insert into onyx.models (agency_id, name) values (%s, 'Model Two') returning id", (a,))
-    for day, net in [("2025-12-31", "500.00"), ("2026-01-05", "1000.00"), ("2026-01-08", "99.99"),
-                     ("2026-01-10", "333.33"), ("2026-01-16", "700.00")]:
+    for day, net in [
+        ("2025-12-31", "500.00"),
+        ("2026-01-05", "1000.00"),
+        ("2026-01-08", "99.99"),
+        ("2026-01-10", "333.33"),
+        ("2026-01-16", "700.00"),
+    ]:
         _revenue(db, a, m1, day, net)
     for day, net in [("2026-01-07", "200.00"), ("2026-01-09", "50.00")]:
         _revenue(db, a, m2, day, net)
@@ -117,7 +122,9 @@ def payroll(db: psycopg.Connection) -> Payroll:
 def _calculate(db: psycopg.Connection, p: Payroll, as_uid: uuid.UUID | None = None) -> dict:
     with acting_as(db, "authenticated", as_uid or p.owner):
         with db.cursor(row_factory=dict_row) as cur:
-            run = cur.execute("select * from onyx.calculate_payout_run(%s, %s, %s)", (p.agency, START, END)).fetchone()
+            run = cur.execute(
+                "select * from onyx.calculate_payout_run(%s, %s, %s)", (p.agency, START, END)
+            ).fetchone()
     assert run is not None
     return run
 
@@ -156,7 +163,10 @@ def test_amounts_are_the_hand_computed_ones(db: psycopg.Connection, payroll: Pay
     hugo = items["hugo"]
     # 4.25 h × 20.00 = 85.00; Model One while assigned (01-06..01-09): 99.99 × 0.05 = 4.9995 → 5.00
     assert (hugo["hourly_pay"], hugo["sales_generated"], hugo["commission_pay"]) == (
-        Decimal("85.00"), Decimal("99.99"), Decimal("5.00"))
+        Decimal("85.00"),
+        Decimal("99.99"),
+        Decimal("5.00"),
+    )
     assert hugo["total_payout"] == Decimal("90.00")
 
     nora = items["nora"]
@@ -225,11 +235,17 @@ def test_finalized_run_is_immutable_then_paid(db: psycopg.Connection, payroll: P
 
     # the payment status of one line still moves forward
     with acting_as(db, "authenticated", payroll.owner):
-        db.execute("update onyx.payout_items set status = 'processing' where profile_id = %s", (payroll.hank,))
+        db.execute(
+            "update onyx.payout_items set status = 'processing' where profile_id = %s", (payroll.hank,)
+        )
         paid = scalar(db, "select status from onyx.mark_payout_run_paid(%s)", (run["id"],))
     assert paid == "paid"
-    assert scalar(db, "select array_agg(distinct status) from onyx.payout_items where run_id = %s", (run["id"],)) == ["paid"]
-    assert scalar(db, "select total_payout from onyx.payout_runs where id = %s", (run["id"],)) == Decimal("536.53")
+    assert scalar(
+        db, "select array_agg(distinct status) from onyx.payout_items where run_id = %s", (run["id"],)
+    ) == ["paid"]
+    assert scalar(db, "select total_payout from onyx.payout_runs where id = %s", (run["id"],)) == Decimal(
+        "536.53"
+    )
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
         with acting_as(db, "authenticated", payroll.owner):
             db.execute("select onyx.mark_payout_run_paid(%s)", (run["id"],))
@@ -242,14 +258,21 @@ def test_mark_paid_needs_a_finalized_run(db: psycopg.Connection, payroll: Payrol
             db.execute("select onyx.mark_payout_run_paid(%s)", (run["id"],))
 
 
-def test_draft_lines_can_be_adjusted_and_the_run_still_foots(db: psycopg.Connection, payroll: Payroll) -> None:
+def test_draft_lines_can_be_adjusted_and_the_run_still_foots(
+    db: psycopg.Connection, payroll: Payroll
+) -> None:
     run = _calculate(db, payroll)
     with acting_as(db, "authenticated", payroll.owner):
-        db.execute("update onyx.payout_items set bonus = 12.50, deductions = 2.50 where run_id = %s and profile_id = %s",
-                   (run["id"], payroll.hugo))
+        db.execute(
+            "update onyx.payout_items set bonus = 12.50, deductions = 2.50 where run_id = %s and profile_id = %s",
+            (run["id"], payroll.hugo),
+        )
         total = scalar(db, "select total_payout from onyx.payout_runs where id = %s", (run["id"],))
-        hugo = scalar(db, "select total_payout from onyx.payout_items where run_id = %s and profile_id = %s",
-                      (run["id"], payroll.hugo))
+        hugo = scalar(
+            db,
+            "select total_payout from onyx.payout_items where run_id = %s and profile_id = %s",
+            (run["id"], payroll.hugo),
+        )
     assert hugo == Decimal("100.00") and total == Decimal("546.53")
 
 
@@ -269,7 +292,9 @@ def test_only_owners_admins_or_the_service_role_run_payouts(db: psycopg.Connecti
 
     # the run-payroll function's service call: no user, role service_role, explicit agency
     with acting_as(db, "service_role"):
-        total = scalar(db, "select total_payout from onyx.calculate_payout_run(%s, %s, %s)", (payroll.agency, START, END))
+        total = scalar(
+            db, "select total_payout from onyx.calculate_payout_run(%s, %s, %s)", (payroll.agency, START, END)
+        )
         run_id = scalar(db, "select id from onyx.payout_runs where agency_id = %s", (payroll.agency,))
         assert scalar(db, "select status from onyx.finalize_payout_run(%s)", (run_id,)) == "finalized"
     assert total == Decimal("536.53")
