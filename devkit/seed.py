@@ -824,9 +824,15 @@ def auth_user_rows(users: Sequence[User], password_hash: str) -> Iterator[Row]:
             created,
             False,
             False,
+            "",
+            "",
+            "",
+            "",
         )
 
 
+# The token columns are empty strings, never NULL: the auth service cannot read a user whose tokens are NULL
+# (supabase/auth#1940, "converting NULL to string is unsupported").
 AUTH_USER_COLS = (
     "instance_id",
     "id",
@@ -842,6 +848,10 @@ AUTH_USER_COLS = (
     "updated_at",
     "is_sso_user",
     "is_anonymous",
+    "confirmation_token",
+    "recovery_token",
+    "email_change_token_new",
+    "email_change",
 )
 
 
@@ -2730,6 +2740,7 @@ def _load(loader: Loader, scale: Scale) -> None:
     row = conn.execute("select extensions.crypt(%s, %s)", (DEMO_PASSWORD, _BCRYPT_SALT)).fetchone()
     password_hash = str(row[0]) if row else ""
     loader.copy("auth.users", AUTH_USER_COLS, auth_user_rows(users, password_hash), len(users))
+    _identities(conn, users)
     _profiles(loader, users)
     loader.copy(
         "public.organizations",
@@ -2806,6 +2817,22 @@ def _load(loader: Loader, scale: Scale) -> None:
     loader.copy("public.study_group_messages", STUDY_MESSAGE_COLS, study_message_rows(members))
     loader.copy("public.tutoring_sessions", TUTORING_COLS, tutoring_rows(users, scale))
     loader.copy("public.academic_search_results", ACADEMIC_COLS, academic_rows(scale))
+
+
+def _identities(conn: psycopg.Connection, users: Sequence[User]) -> None:
+    """On the Supabase platform an email login also needs an auth.identities row (the local shim has none)."""
+    if conn.execute("select to_regclass('auth.identities')").fetchone() == (None,):
+        return
+    conn.execute(
+        "insert into auth.identities (id, user_id, provider_id, provider, identity_data, last_sign_in_at,"
+        " created_at, updated_at)"
+        " select u.id, u.id, u.id::text, 'email',"
+        " jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true),"
+        " u.last_sign_in_at, u.created_at, u.updated_at"
+        " from auth.users u where u.id = any(%s)"
+        " and not exists (select 1 from auth.identities i where i.user_id = u.id and i.provider = 'email')",
+        ([u.id for u in users],),
+    )
 
 
 def _profiles(loader: Loader, users: Sequence[User]) -> None:

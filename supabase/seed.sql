@@ -4,13 +4,15 @@
 -- password "odyssey-demo", their memberships, and a few employees and customers.
 -- It inserts nothing that already exists, so running it twice is harmless.
 
--- Users: auth.users rows with fixed ids (the on_auth_user_created trigger creates their profiles).
+-- Users: auth.users rows with fixed ids (the on_auth_user_created trigger creates their profiles). The token
+-- columns are empty strings, not NULL: the auth service fails to read users whose tokens are NULL.
 insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+                        confirmation_token, recovery_token, email_change_token_new, email_change)
 select '00000000-0000-0000-0000-000000000000', u.id, 'authenticated', 'authenticated', u.email,
        extensions.crypt('odyssey-demo', '$2a$06$OdysseySeedDemoSalt123'), timestamptz '2026-01-05 09:00+00',
        '{"provider": "email", "providers": ["email"]}', jsonb_build_object('full_name', u.full_name),
-       timestamptz '2026-01-05 09:00+00', timestamptz '2026-01-05 09:00+00'
+       timestamptz '2026-01-05 09:00+00', timestamptz '2026-01-05 09:00+00', '', '', '', ''
 from (values
   ('a0000000-0000-4000-8000-000000000001'::uuid, 'owner@acme.test', 'Olivia Owens'),
   ('a0000000-0000-4000-8000-000000000002'::uuid, 'admin@acme.test', 'Adam Alvarez'),
