@@ -1802,6 +1802,11 @@ SUBSCRIPTION_COLS = (
 _DECLINES = ("card_declined", "insufficient_funds", "expired_card", "processing_error")
 
 
+def _month_before(when: datetime) -> datetime:
+    """The same day and hour one month earlier (days are at most 28)."""
+    return when.replace(year=when.year - (when.month == 1), month=(when.month - 2) % 12 + 1)
+
+
 def payment_rows(
     invoice_payments: Sequence[InvoicePayment], subs: Sequence[SubscriptionPlan]
 ) -> Iterator[Row]:
@@ -1833,6 +1838,9 @@ def payment_rows(
             charge = month
             if charge < s.start:
                 break
+            if i == 0 and s.status == "cancelled":  # cancelled before this period: no charge
+                month = _month_before(charge)
+                continue
             failed = i == 0 and s.status in ("past_due", "unpaid")
             status = "failed" if failed else ("refunded" if rng.random() < 0.01 else "succeeded")
             meta = {
@@ -1855,13 +1863,7 @@ def payment_rows(
                 charge + timedelta(seconds=rng.randint(5, 90)),
                 charge,
             )
-            month = datetime(
-                charge.year - (charge.month == 1),
-                (charge.month - 2) % 12 + 1,
-                charge.day,
-                charge.hour,
-                tzinfo=UTC,
-            )
+            month = _month_before(charge)
 
 
 PAYMENT_COLS = (
