@@ -220,31 +220,51 @@ comment on table public.paystubs is 'One pay statement per (payroll run, employe
 create index idx_paystubs_employee on public.paystubs (employee_id);
 create index paystubs_organization_idx on public.paystubs (organization_id);
 
--- the employee of a time entry or paystub belongs to the same organization
-create function private.check_employee_organization()
+-- A row never references a row of another organization: check_same_organization(<table>, <column>) on the
+-- referencing table refuses, with the foreign-key error, a <column> whose public.<table> row has another
+-- organization_id (or does not exist), so that ids of other tenants can neither be used nor probed.
+create function private.check_same_organization()
 returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
+declare
+  v_table text := tg_argv[0];
+  v_column text := tg_argv[1];
+  v_ref bigint := (to_jsonb(new) ->> v_column)::bigint;
+  v_ok boolean;
 begin
   -- an AFTER trigger, so that row level security has refused a foreign tenant (42501) before this runs
-  if new.employee_id is not null and not exists (
-    select 1 from public.employees e where e.id = new.employee_id and e.organization_id = new.organization_id
-  ) then
-    raise exception 'employee % does not belong to organization %', new.employee_id, new.organization_id
+  if v_ref is null then
+    return null;
+  end if;
+  execute format('select exists (select 1 from public.%I r where r.id = $1 and r.organization_id = $2)', v_table)
+    into v_ok using v_ref, new.organization_id;
+  if not v_ok then
+    raise exception '%.% = % is not a row of organization %', tg_table_name, v_column, v_ref, new.organization_id
       using errcode = '23503';
   end if;
   return null;
 end
 $$;
-comment on function private.check_employee_organization() is
-  'Trigger: refuses an employee_id of another organization. SECURITY DEFINER so that the check sees the employee whatever the caller may read.';
-revoke all on function private.check_employee_organization() from public, anon, authenticated;
+comment on function private.check_same_organization() is
+  'Trigger (args: referenced table, column): refuses a reference to another organization''s row. SECURITY DEFINER so that the check sees the referenced row whatever the caller may read.';
+revoke all on function private.check_same_organization() from public, anon, authenticated;
 
 create trigger check_employee_organization after insert or update of employee_id, organization_id
-on public.time_entries for each row execute function private.check_employee_organization();
+on public.time_entries for each row execute function private.check_same_organization('employees', 'employee_id');
 create trigger check_employee_organization after insert or update of employee_id, organization_id
-on public.paystubs for each row execute function private.check_employee_organization();
+on public.paystubs for each row execute function private.check_same_organization('employees', 'employee_id');
+create trigger check_run_organization after insert or update of payroll_run_id, organization_id
+on public.paystubs for each row execute function private.check_same_organization('payroll_runs', 'payroll_run_id');
+create trigger check_customer_organization after insert or update of customer_id, organization_id
+on public.bids for each row execute function private.check_same_organization('customers', 'customer_id');
+create trigger check_customer_organization after insert or update of customer_id, organization_id
+on public.invoices for each row execute function private.check_same_organization('customers', 'customer_id');
+create trigger check_bid_organization after insert or update of bid_id, organization_id
+on public.invoices for each row execute function private.check_same_organization('bids', 'bid_id');
+create trigger check_customer_organization after insert or update of customer_id, organization_id
+on public.appointments for each row execute function private.check_same_organization('customers', 'customer_id');
 
 -- the caller's own employee records
 create function private.user_employee_ids()

@@ -191,11 +191,39 @@ def test_member_sees_only_their_own_time_entries(db: psycopg.Connection, world: 
     assert out.sqlstate == "42501"
 
 
-def test_employee_of_another_organization_is_refused(db: psycopg.Connection, world: World) -> None:
-    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+@pytest.mark.parametrize(
+    "insert",
+    [
+        "insert into public.time_entries (organization_id, employee_id, clock_in) values (%(org)s, %(employee)s, now())",
+        "insert into public.paystubs (organization_id, payroll_run_id, employee_id) values (%(org)s, %(own_run)s, %(employee)s)",
+        "insert into public.paystubs (organization_id, payroll_run_id, employee_id) values (%(org)s, %(run)s, %(own_employee)s)",
+        "insert into public.bids (organization_id, customer_id, title, subtotal, total) values (%(org)s, %(customer)s, 'x', 1, 1)",
+        "insert into public.invoices (organization_id, customer_id, invoice_number, due_date, subtotal, total, balance_due)"
+        " values (%(org)s, %(customer)s, 'X-1', current_date, 1, 1, 1)",
+        "insert into public.appointments (organization_id, customer_id, title, start_time, end_time)"
+        " values (%(org)s, %(customer)s, 'x', now(), now())",
+        "insert into public.payments (organization_id, invoice_id, amount) values (%(org)s, %(invoice)s, 1)",
+    ],
+    ids=["time_entry-employee", "paystub-employee", "paystub-run", "bid-customer", "invoice-customer",
+         "appointment-customer", "payment-invoice"],
+)
+def test_references_to_another_organizations_rows_are_refused(
+    db: psycopg.Connection, world: World, insert: str
+) -> None:
+    b = world.refs["B"]
+    invoice = db.execute("insert into public.invoices (organization_id, invoice_number, due_date, subtotal, total,"
+                         " balance_due) values (%s, 'B-1', current_date, 1, 1, 1) returning id", (b["org"],)).fetchone()
+    params = {"org": world.tenants["A"], "employee": b["employee_id"], "run": b["payroll_run_id"],
+              "own_run": world.refs["A"]["payroll_run_id"], "own_employee": world.refs["A"]["employee_id"],
+              "customer": b["customer_id"], "invoice": invoice[0] if invoice else None}
+    # refused even for the service role (and for the owner, who bypasses RLS): this is integrity, not access
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="is not a row of organization"):
         with db.transaction():
-            db.execute("insert into public.time_entries (organization_id, employee_id, clock_in) values (%s, %s, now())",
-                       (world.tenants["A"], world.refs["B"]["employee_id"]))
+            db.execute(insert, params)
+    # the same statement with the organization's own rows works
+    own = {**params, "org": b["org"], "own_run": b["payroll_run_id"], "own_employee": b["employee_id"]}
+    with db.transaction(force_rollback=True):
+        db.execute(insert, own)
 
 
 # study groups ---------------------------------------------------------------------------------------------------
