@@ -122,14 +122,13 @@ class SqlStore:
         return self._bindings[customer]
 
     def _binding(self, customer: str) -> Binding | None:
+        # a recorded binding (possibly tombstoned) wins over organizations.stripe_customer_id set elsewhere
         row = self.conn.execute(
-            "select organization_id, deleted from public.stripe_customer_bindings where stripe_customer_id = %s",
-            (customer,)).fetchone()
-        if row:
-            return Binding(stripe_customer_id=customer, organization_id=row[0], deleted=row[1])
-        row = self.conn.execute("select id from public.organizations where stripe_customer_id = %s",
-                                (customer,)).fetchone()
-        return Binding(stripe_customer_id=customer, organization_id=row[0]) if row else None
+            "select organization_id, deleted from ("
+            " select organization_id, deleted, 0 as pref from public.stripe_customer_bindings where stripe_customer_id = %s"
+            " union all select id, false, 1 from public.organizations where stripe_customer_id = %s"
+            ") b order by pref limit 1", (customer, customer)).fetchone()
+        return Binding(stripe_customer_id=customer, organization_id=row[0], deleted=row[1]) if row else None
 
     def bind(self, binding: Binding) -> None:
         self._bindings[binding.stripe_customer_id] = binding
@@ -270,21 +269,24 @@ INVOICE_COLUMNS = (
 # The pipeline
 
 
-def _ledger_begin(conn: psycopg.Connection[Any], event: Event, payload: str, source: str) -> bool:
-    """Insert the ledger row (or count another attempt). True when the event must be processed now.
+def _ledger_begin(conn: psycopg.Connection[Any], event: Event, payload: str, source: str) -> tuple[bool, bool]:
+    """Insert the ledger row (or count another attempt): (must be processed now, the row is new).
+
+    A new row is written as applied at now() — the transaction's time, as the final update would set it —
+    so the common case needs no second statement.
 
     A concurrent delivery of the same id waits here on the primary key until the first one commits (then it
     sees a final outcome: a duplicate) or rolls back (then it goes ahead itself).
     """
     row = conn.execute(
-        "insert into public.stripe_events as e (id, type, api_version, livemode, created, outcome, source, payload)"
-        " values (%s, %s, %s, %s, to_timestamp(%s), 'applied', %s, %s::jsonb)"
+        "insert into public.stripe_events as e (id, type, api_version, livemode, created, outcome, processed_at,"
+        " source, payload) values (%s, %s, %s, %s, to_timestamp(%s), 'applied', now(), %s, %s::jsonb)"
         " on conflict (id) do update set attempts = e.attempts + 1"
         " returning (xmax = 0) as inserted, e.outcome",
         (event.id, event.type, event.api_version, event.livemode, event.created, source, payload)).fetchone()
     assert row is not None
     inserted, outcome = row
-    return bool(inserted) or outcome not in _FINAL
+    return bool(inserted) or outcome not in _FINAL, bool(inserted)
 
 
 def _ledger_finish(conn: psycopg.Connection[Any], event_id: str, outcome: Outcome, source: str) -> None:
@@ -329,12 +331,15 @@ def apply_event(
     day = today or datetime.now(UTC).date()
     for attempt in range(1, max_attempts + 1):
         try:
-            with conn.transaction():
+            # pipeline mode: statements whose results are not needed (locks, writes) do not wait a round trip
+            with conn.pipeline(), conn.transaction():
                 conn.execute("set local role service_role")
-                if not _ledger_begin(conn, event, payload, source) and not force:
+                process, new = _ledger_begin(conn, event, payload, source)
+                if not process and not force:
                     return Outcome(event_id=event.id, type=event.type, outcome="duplicate")
                 outcome = service.process(event, SqlStore(conn), day)
-                _ledger_finish(conn, event.id, outcome, source)
+                if not new or outcome.outcome != "applied":
+                    _ledger_finish(conn, event.id, outcome, source)
                 return outcome
         except RETRYABLE as exc:
             if attempt == max_attempts:

@@ -266,7 +266,7 @@ def snapshot_for(event: Event) -> AnySnap | None:
     Raises UnroutableEvent when the object does not have the shape its type announces.
     """
     route = ROUTES.get(event.type)
-    if route is None or route == ACK:
+    if route is None or isinstance(route, str):
         return None
     if event._snapshot is not None:
         return event._snapshot  # type: ignore[no-any-return]

@@ -14,9 +14,9 @@ import pytest
 from devkit import cli, stripe_tools
 from devkit.stripe_tools import EventFactory
 from functions.stripe_webhook import signature
-from tests.functions.stripe_webhook import stripe_db
-from tests.functions.stripe_webhook.hooks import SECRET_A, FakeStripe, fake_stripe, load_hook  # noqa: F401
 from shared import db as shared_db
+from tests.functions.stripe_webhook import stripe_db
+from tests.functions.stripe_webhook.hooks import SECRET_A, FakeStripe, load_hook
 
 T0 = 1_764_000_000
 

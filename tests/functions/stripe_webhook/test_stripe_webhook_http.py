@@ -20,7 +20,7 @@ from devkit.stripe_tools import EventFactory
 from functions.stripe_webhook import repo, signature
 from functions.stripe_webhook.models import Event
 from tests.functions.stripe_webhook import stripe_db
-from tests.functions.stripe_webhook.hooks import SECRET_A, SECRET_B, Hook, hook  # noqa: F401 - fixture
+from tests.functions.stripe_webhook.hooks import SECRET_A, SECRET_B, Hook
 from tests.unit.stripe_webhook.stripe_fixtures import MemoryStore
 
 T0 = 1_764_000_000

@@ -45,7 +45,7 @@ def test_delivery_through_every_runtime(invoke: Callable[..., Any], webhook_env:
     r = invoke("stripe_webhook", "POST", "/", headers=headers, body=body)
     assert (r.status, r.json()["outcome"]) == (200, "duplicate"), r.way
 
-    tampered = body.replace("café".encode(), "cafe".encode())
+    tampered = body.replace("café".encode(), b"cafe")
     r = invoke("stripe_webhook", "POST", "/", headers=headers, body=tampered)
     assert r.status == 400 and r.headers["content-type"].startswith("application/problem+json"), r.way
     assert r.json()["code"] == "invalid-signature" and r.json()["reason"] == "invalid_signature"

@@ -3,8 +3,8 @@ the stripe library's own signing helper."""
 
 from __future__ import annotations
 
-import stripe
 import pytest
+import stripe
 
 from functions.stripe_webhook import signature
 from functions.stripe_webhook.signature import SignatureError, verify
