@@ -22,15 +22,29 @@ def restore_environment():
     os.environ.update(saved)
 
 
-@pytest.fixture
-def seeded(fresh_db):
+@pytest.fixture(scope="module")
+def seeded(pg_cluster):
+    """One database for this module (cloned from the migrated template) with one user, dropped afterwards."""
+    import os
+
+    from tests.conftest import Database, _create_from_template, _drop
+
+    name = f"t_gateway_cli_{os.getpid()}"
+    _create_from_template(pg_cluster, name)
+    db = Database(pg_cluster, name)
     user_id = uuid.uuid4()
-    with fresh_db.connect() as conn:
-        conn.execute(
-            "insert into auth.users (id, email, raw_app_meta_data) values (%s, %s, %s::jsonb)",
-            (user_id, "ada@example.com", json.dumps({"provider": "email", "organization_id": 42})),
-        )
-    return fresh_db, user_id
+    try:
+        with db.connect() as conn:
+            conn.execute(
+                "insert into auth.users (id, email, raw_app_meta_data) values (%s, %s, %s::jsonb)",
+                (user_id, "ada@example.com", json.dumps({"provider": "email", "organization_id": 42})),
+            )
+        yield db, user_id
+    finally:
+        from shared.db import close_pools
+
+        close_pools()
+        _drop(pg_cluster, name)
 
 
 def test_token_for_a_seeded_user(seeded, capsys):
