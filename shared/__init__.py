@@ -58,6 +58,24 @@ Contract:
   `call.db.as_anon()`. Each is a context manager yielding a psycopg connection inside one transaction,
   committed at the end of the block and rolled back on any exception. Pool exhausted / database down /
   statement timeout → `DatabaseUnavailableError` (503 + Retry-After).
+* Other decorator options: `cors=True` (preflight + headers for ODYSSEY_CORS_ORIGINS), `max_body_bytes`
+  (413 above it), `content_types` (415 otherwise; `()` accepts any), `status_code`, `responses={503: Model}`
+  (extra answers documented in OpenAPI), `schedule_method`. HEAD is answered like GET when GET is allowed.
+* Pipeline order: request id → CORS preflight → 405 → 413 → 415 → 401/403 → 400 → 422 → handler. Every
+  answer carries `X-Request-Id` (the caller's if sane, else Lambda's request id, else a new UUID).
+* Scheduled EventBridge invocations reach the handler as `call.request.trigger == "schedule"`, authenticated
+  as the service (`principal.via == "trusted_event"`), with the rule's Input (or the event's `detail`) as
+  the JSON body; a function with `auth="user"` refuses them (403).
+* Warnings/errors logged through `call.log` (and every unhandled exception) are copied to
+  `public.system_logs` after the response is built (`correlation_id` = the request id as a UUID); turn it
+  off with ODYSSEY_SYSTEM_LOGS=false.
+* Runtime knobs (all optional): ODYSSEY_STATEMENT_TIMEOUT_MS (5000), ODYSSEY_DB_POOL_MAX_SIZE (4),
+  ODYSSEY_DB_POOL_TIMEOUT_S (1.5), ODYSSEY_DB_CONNECT_TIMEOUT_S (2), ODYSSEY_MAX_BODY_BYTES (1 MiB),
+  ODYSSEY_CORS_ORIGINS, ODYSSEY_JWT_LEEWAY_S (10), ODYSSEY_JWKS_MIN_REFRESH_S (30), ODYSSEY_LOG_LEVEL,
+  ODYSSEY_VERSION, ODYSSEY_SYSTEM_LOGS.
 * Tests: `tests/functions/conftest.py` provides `invoke` (parametrised over functions-framework, Lambda
-  function URL and the local gateway) and `function_env` (the environment the functions see).
+  function URL and the local gateway), `function_env` (the environment the functions see) and `tokens`
+  (user tokens HS256/ES256/RS256, service credentials).
+* Deploying: add the function to serverless.yml (a test checks every folder has an entry whose handler
+  exists and whose environment lists every required setting); `python -m devkit.package` builds the zips.
 """
