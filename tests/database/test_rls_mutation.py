@@ -2,7 +2,9 @@
 
 For each policy, inside a rolled-back savepoint, the policy is (1) dropped and (2) opened up to `true`; at
 least one matrix case of that table must then fail. A policy whose removal or widening no case notices is
-either dead or untested — both are defects.
+either dead or untested — both are defects. (An UPDATE/DELETE policy opened to `true` is exempt where the
+SELECT policy already hides the row from everyone it would newly admit; see _shielded_by_select.) Finally RLS
+itself is switched off per table: some case must then fail wherever an API role holds a privilege.
 """
 
 from __future__ import annotations
@@ -11,10 +13,20 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from tests.conftest import Database
 from tests.database import odyssey_rls
-from tests.database.rls_matrix import DROP, OPEN, TableSpec, World, cases, mutation_detected, policies
+from tests.database.rls_matrix import (
+    DROP,
+    OPEN,
+    TableSpec,
+    World,
+    cases,
+    check_case,
+    mutation_detected,
+    policies,
+)
 
 # the policies are read from the template database's catalog when the tests run; the parametrization is by
 # table and mode so that a policy added later is covered without touching this file
@@ -69,7 +81,28 @@ def test_unmutated_matrix_passes_for_the_mutated_tables(matrix: tuple[psycopg.Co
     """Control: without a mutation no case fails, so a detected mutation is caused by the mutation."""
     conn, world = matrix
     spec = next(s for s in odyssey_rls.SPECS if s.name == "time_entries")
-    from tests.database.rls_matrix import check_case
-
     for case in cases([spec]):
         check_case(conn, world, case)
+
+
+@pytest.mark.parametrize("spec", odyssey_rls.SPECS, ids=[s.qualified for s in odyssey_rls.SPECS])
+def test_row_level_security_itself_is_needed(matrix: tuple[psycopg.Connection, World], spec: TableSpec) -> None:
+    """With RLS disabled on the table, some case fails — unless no API role but the service role holds any
+    privilege on it (then the grants alone keep everyone out, which the matrix also proves)."""
+    conn, world = matrix
+    row = conn.execute(
+        "select bool_or(has_table_privilege(r, %s::regclass, p) or has_any_column_privilege(r, %s::regclass, p))"
+        " from unnest(array['anon', 'authenticated']) r, unnest(array['SELECT', 'INSERT', 'UPDATE']) p",
+        (spec.qualified, spec.qualified),
+    ).fetchone()
+    granted = bool(row and row[0])
+    failed = None
+    with conn.transaction(force_rollback=True):
+        conn.execute(sql.SQL("alter table {} disable row level security").format(spec.ident))
+        for case in sorted(cases([spec]), key=lambda c: c.allowed):
+            try:
+                check_case(conn, world, case)
+            except AssertionError:
+                failed = case.id
+                break
+    assert (failed is not None) == granted, failed
