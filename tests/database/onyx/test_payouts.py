@@ -324,3 +324,18 @@ def test_deleting_the_agency_removes_its_finalized_history(db: psycopg.Connectio
     db.execute("select onyx.finalize_payout_run(%s)", (run["id"],))
     db.execute("delete from onyx.agencies where id = %s", (payroll.agency,))
     assert scalar(db, "select count(*) from onyx.payout_items where run_id = %s", (run["id"],)) == 0
+
+
+def test_hours_are_elapsed_time_across_a_dst_change(db: psycopg.Connection, payroll: Payroll) -> None:
+    # New York springs forward on 2026-03-08 at 02:00: 22:00 → 06:00 on the clock is 7 hours worked, and the
+    # period edge at 2026-03-16 00:00 is EDT (04:00Z), not EST.
+    db.execute("delete from onyx.timesheets where employee_id = %s", (payroll.hank,))
+    _ts(db, payroll.agency, payroll.hank, "2026-03-07 22:00", "2026-03-08 06:00")
+    _ts(db, payroll.agency, payroll.hank, "2026-03-15 23:00", "2026-03-16 01:00")
+    with acting_as(db, "authenticated", payroll.owner):
+        run = scalar(
+            db, "select id from onyx.calculate_payout_run(%s, '2026-03-01', '2026-03-15')", (payroll.agency,)
+        )
+    hank = _items(db, run)["hank"]
+    assert hank["hours_worked"] == Decimal("8.00")  # 7 h + the 1 h before midnight
+    assert hank["hourly_pay"] == Decimal("138.80")  # 8 × 17.35
