@@ -66,7 +66,16 @@ def get_pool(settings: FunctionSettings) -> ConnectionPool:
                 check=ConnectionPool.check_connection,
                 reconnect_timeout=max(5.0, timeout * 4),
                 max_idle=300,
-                kwargs={"autocommit": True, "prepare_threshold": None, "connect_timeout": connect_timeout},
+                kwargs={
+                    "autocommit": True,
+                    "prepare_threshold": None,
+                    "connect_timeout": connect_timeout,
+                    # a peer that vanished mid-query is noticed in ~10 s instead of hanging until the OS gives up
+                    "keepalives": 1,
+                    "keepalives_idle": 5,
+                    "keepalives_interval": 2,
+                    "keepalives_count": 2,
+                },
                 name="odyssey",
             )
             _pools[key] = pool
