@@ -257,16 +257,13 @@ def test_pending_event_applied_when_its_dependency_arrives(hook: Hook, fresh_db:
         assert conn.execute("select count(*) from public.stripe_pending_events").fetchone() == (0,)
 
 
-def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(hook: Hook, fresh_db: Any) -> None:
+def _interleaved(f: EventFactory, orgs: list[int], prefix: str) -> list[dict[str, Any]]:
+    """1000 events over 20 subscriptions: their lifecycles plus many same-second status updates, shuffled."""
     rng = random.Random(1000)
-    f = EventFactory()
-    with _connect(fresh_db) as conn:
-        plan = stripe_db.set_price(conn, "professional", "price_pro_monthly")
-        orgs = [stripe_db.add_org(conn, f"Load {i}") for i in range(20)]
     statuses = ["trialing", "active", "past_due", "unpaid", "active", "paused"]
     events: list[dict[str, Any]] = []
     for i, org in enumerate(orgs):
-        key = f"load{i}"
+        key = f"{prefix}{i}"
         life = f.lifecycle(org, key, t0=T0)
         if i % 4 == 0:
             life = life[:7]  # a quarter of them are never deleted
@@ -276,15 +273,44 @@ def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(
             sub = f.subscription(f"sub_{key}", f"cus_{key}", rng.choice(statuses), T0, "price_pro_monthly",
                                  (t, t + 86400), cancel_at_period_end=rng.random() < 0.3)
             events.append(f.event("customer.subscription.updated", sub, t))
-    assert len(events) == 1000
     rng.shuffle(events)
+    return events
+
+
+def _normalised(conn: psycopg.Connection[Any], orgs: list[int], prefix: str) -> list[str]:
+    rows = stripe_db.final_rows(conn, orgs)
+    index = {org: n for n, org in enumerate(orgs)}
+    out = []
+    for table in ("subscriptions", "payments"):
+        for row in rows[table]:
+            row["organization_id"] = index[row["organization_id"]]
+            out.append(json.dumps(row, default=str, sort_keys=True).replace(f'_{prefix}', "_K"))
+    out.append(json.dumps({index[k]: v for k, v in rows["org_customer"].items()}).replace(f'_{prefix}', "_K"))
+    return out
+
+
+def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(hook: Hook, fresh_db: Any) -> None:
+    f = EventFactory()
+    with _connect(fresh_db) as conn:
+        plan = stripe_db.set_price(conn, "professional", "price_pro_monthly")
+        orgs = [stripe_db.add_org(conn, f"Load {i}") for i in range(20)]
+        serial_orgs = [stripe_db.add_org(conn, f"Serial {i}") for i in range(20)]
+    events = _interleaved(f, orgs, "load")
+    # the same events (same structure, same relative event-id order) for other tenants, applied one by one
+    serial = _interleaved(f, serial_orgs, "serial")
+    assert len(events) == len(serial) == 1000
     with ThreadPoolExecutor(16) as pool:
         statuses_seen = Counter(pool.map(lambda e: hook.deliver(e).status, events))
     assert statuses_seen == {200: 1000}
+    with _connect(fresh_db) as conn:  # the serial replay: one connection, one event after the other
+        for e in serial:
+            repo.apply_event(conn, Event.model_validate(e), json.dumps(e))
     with _connect(fresh_db) as conn:
         got = stripe_db.final_rows(conn, orgs)
-        assert conn.execute("select outcome, count(*) from public.stripe_events group by 1").fetchall() == [("applied", 1000)]
+        assert conn.execute("select outcome, count(*) from public.stripe_events group by 1").fetchall() == [("applied", 2000)]
         assert conn.execute("select max(attempts) from public.stripe_events").fetchone() == (1,)
+        assert _normalised(conn, orgs, "load") == _normalised(conn, serial_orgs, "serial")
+    # and both equal the in-memory model applying them in id order
     want = _memory(sorted(events, key=lambda e: e["id"]), set(orgs), {"price_pro_monthly": plan})
     assert got == want
     assert Counter(s["status"] for s in got["subscriptions"])["cancelled"] == 15
