@@ -109,78 +109,75 @@ create or replace function private.payroll_daily_hours(
   p_employee_id bigint default null, p_locked_only boolean default false)
 returns table (employee_id bigint, work_date date, week_start date, worked_seconds numeric,
                regular_seconds numeric, overtime_seconds numeric, double_time_seconds numeric)
-language sql stable security invoker set search_path = ''
-as $$
-  with emp as (
-    select e.id, e.termination_date,
+language plpgsql stable security invoker set search_path = ''
+as $fn$
+begin
+  -- EXECUTE: planned for these very parameter values every time (a generic plan misjudges the row counts
+  -- of one organization and degrades into nested loops).
+  return query execute $q$
+  with ent as (
+    select t.employee_id, t.clock_in, t.clock_out, e.termination_date,
+           coalesce(t.break_duration, interval '0') as brk,
+           (t.clock_in at time zone $4) as local_in, (t.clock_out at time zone $4) as local_out,
+           -- inline (per entry): only an explicit true exempts; an invalid flag is reported by the run
            (e.employment_type is distinct from 'contractor'
-            and coalesce(private.payroll_jbool(e.tax_info -> 'flsa_exempt'), false) = false) as ot_eligible
-    from public.employees e
-    where e.organization_id = p_org_id and (p_employee_id is null or e.id = p_employee_id)
-  ),
-  bounds as (
-    select (p_from::timestamp at time zone p_timezone) as ws, (p_to::timestamp at time zone p_timezone) as we
-  ),
-  ent as (
-    select t.id, t.employee_id, t.clock_in, t.clock_out,
-           coalesce(extract(epoch from t.break_duration), 0) as break_s
+            and lower(coalesce(e.tax_info ->> 'flsa_exempt', 'false')) <> 'true') as ot_eligible
     from public.time_entries t
-    join emp on emp.id = t.employee_id
-    cross join bounds b
-    where t.organization_id = p_org_id
+    join public.employees e on e.id = t.employee_id
+    where t.organization_id = $1 and e.organization_id = $1
+      and ($7::bigint is null or t.employee_id = $7)
       and t.clock_out > t.clock_in
-      and t.clock_in < b.we and t.clock_out > b.ws
-      and (not p_locked_only or t.payroll_run_id is not null)
+      and t.clock_in < ($3::timestamp at time zone $4) and t.clock_out > ($2::timestamp at time zone $4)
+      and (not $8 or t.payroll_run_id is not null)
   ),
   pieces as (
-    select ent.id, ent.employee_id, ent.break_s, d.day::date as work_date,
-           extract(epoch from
-             least(ent.clock_out, ((d.day::date + 1)::timestamp at time zone p_timezone))
-             - greatest(ent.clock_in, (d.day::date::timestamp at time zone p_timezone))) as secs
+    -- the usual shift, within one local day: real elapsed time (timestamptz arithmetic) minus the break
+    select ent.employee_id, ent.termination_date, ent.ot_eligible, ent.local_in::date as work_date,
+           greatest(ent.clock_out - ent.clock_in - ent.brk, interval '0') as dur
     from ent
-    cross join lateral generate_series(
-      (ent.clock_in at time zone p_timezone)::date::timestamp,
-      (ent.clock_out at time zone p_timezone)::date::timestamp,
-      interval '1 day') as d(day)
-  ),
-  net as (
-    select p.employee_id, p.work_date,
-           p.secs - least(p.secs, greatest(0::numeric, p.break_s - coalesce(sum(p.secs) over w, 0))) as secs
-    from pieces p
-    where p.secs > 0
-    window w as (partition by p.id order by p.work_date rows between unbounded preceding and 1 preceding)
+    where ent.local_out::date = ent.local_in::date
+    union all
+    -- a shift across local midnight is split per local day (so also at the workweek boundary); the pieces
+    -- are contiguous, so the time before a piece is piece_start - clock_in and the break is taken from the
+    -- earliest pieces first
+    select ent.employee_id, ent.termination_date, ent.ot_eligible, d.day::date,
+           (b.piece_end - b.piece_start)
+           - least(b.piece_end - b.piece_start, greatest(interval '0', ent.brk - (b.piece_start - ent.clock_in)))
+    from ent
+    cross join lateral generate_series(ent.local_in::date::timestamp, ent.local_out::date::timestamp, interval '1 day') as d(day)
+    cross join lateral (
+      select greatest(ent.clock_in, d.day at time zone $4) as piece_start,
+             least(ent.clock_out, (d.day + interval '1 day') at time zone $4) as piece_end
+    ) b
+    where ent.local_out::date <> ent.local_in::date and b.piece_end > b.piece_start
   ),
   daily as (
-    select n.employee_id, n.work_date, sum(n.secs) as worked
-    from net n
-    join emp on emp.id = n.employee_id
-    where n.work_date >= p_from and n.work_date < p_to
-      and (emp.termination_date is null or n.work_date < emp.termination_date)
-    group by n.employee_id, n.work_date
+    select p.employee_id, p.work_date, bool_and(p.ot_eligible) as ot_eligible,
+           extract(epoch from sum(p.dur)) as worked,
+           p.work_date - ((extract(isodow from p.work_date)::int - $5 + 7) % 7) as week_start
+    from pieces p
+    where p.work_date >= $2 and p.work_date < $3
+      and (p.termination_date is null or p.work_date < p.termination_date)
+    group by p.employee_id, p.work_date
   ),
   cal as (
-    select d.employee_id, d.work_date, d.worked, emp.ot_eligible,
-           private.payroll_week_start(d.work_date, p_week_isodow) as week_start,
-           count(*) filter (where d.worked > 0)
-             over (partition by d.employee_id, private.payroll_week_start(d.work_date, p_week_isodow)) as days_in_week
+    select d.*, count(*) filter (where d.worked > 0) over (partition by d.employee_id, d.week_start) as days_in_week
     from daily d
-    join emp on emp.id = d.employee_id
   ),
   day_split as (
     select c.employee_id, c.work_date, c.week_start, c.worked, c.ot_eligible,
-           (p_rules = 'california' and c.ot_eligible and c.days_in_week = 7 and c.work_date = c.week_start + 6) as seventh,
-           c.days_in_week
+           ($6 = 'california' and c.ot_eligible and c.days_in_week = 7 and c.work_date = c.week_start + 6) as seventh
     from cal c
   ),
   cats as (
     select s.employee_id, s.work_date, s.week_start, s.worked, s.ot_eligible,
-           case when not s.ot_eligible or p_rules <> 'california' then s.worked
+           case when not s.ot_eligible or $6 <> 'california' then s.worked
                 when s.seventh then 0
                 else least(s.worked, 28800) end as reg,
-           case when not s.ot_eligible or p_rules <> 'california' then 0
+           case when not s.ot_eligible or $6 <> 'california' then 0
                 when s.seventh then least(s.worked, 28800)
                 else least(greatest(s.worked - 28800, 0), 14400) end as ot,
-           case when not s.ot_eligible or p_rules <> 'california' then 0
+           case when not s.ot_eligible or $6 <> 'california' then 0
                 when s.seventh then greatest(s.worked - 28800, 0)
                 else greatest(s.worked - 43200, 0) end as dt
     from day_split s
@@ -194,7 +191,9 @@ as $$
   )
   select c.employee_id, c.work_date, c.week_start, c.worked, c.reg - c.moved, c.ot + c.moved, c.dt
   from conv c
-$$;
+  $q$ using p_org_id, p_from, p_to, p_timezone, p_week_isodow, p_rules, p_employee_id, p_locked_only;
+end
+$fn$;
 comment on function private.payroll_daily_hours(bigint, date, date, text, int, text, bigint, boolean) is
   'Seconds worked per employee and local workday over whole workweeks, split into regular / overtime / double time by the federal or California rules (see the migration for the exact rules).';
 revoke all on function private.payroll_daily_hours(bigint, date, date, text, int, text, bigint, boolean) from public, anon;
@@ -237,23 +236,24 @@ begin
     raise exception using errcode = 'PR400', message = format('no payroll tax tables for pay date year %s', v_year), detail = 'tax_tables_missing';
   end if;
 
-  return query
+  -- EXECUTE: planned for the actual parameter values on every call (see payroll_daily_hours)
+  return query execute $q$
   with emp as (
     select e.id, e.status, e.pay_type, e.employment_type, e.hourly_rate, e.salary, e.hire_date, e.termination_date,
            (e.employment_type = 'contractor') as is_contractor,
            e.tax_info,
            e.tax_info -> 'w4' as w4,
-           private.payroll_jbool(e.tax_info -> 'flsa_exempt') as flsa_exempt,
-           private.payroll_jbool(e.tax_info -> 'exempt_from_withholding') as exempt_wh
+           (case when (e.tax_info -> 'flsa_exempt') is null or jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'null' then false when jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'boolean' then ((e.tax_info -> 'flsa_exempt') #>> '{}')::boolean when jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'string' and lower((e.tax_info -> 'flsa_exempt') #>> '{}') in ('true', 'false') then lower((e.tax_info -> 'flsa_exempt') #>> '{}')::boolean end) as flsa_exempt,
+           (case when (e.tax_info -> 'exempt_from_withholding') is null or jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'null' then false when jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'boolean' then ((e.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean when jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'string' and lower((e.tax_info -> 'exempt_from_withholding') #>> '{}') in ('true', 'false') then lower((e.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean end) as exempt_wh
     from public.employees e
-    where e.organization_id = p_org_id
+    where e.organization_id = $1
   ),
   all_hours as (
-    select h.* from private.payroll_daily_hours(p_org_id, v_from, v_to, v_tz, v_dow, v_rules, null, false) h
+    select h.* from private.payroll_daily_hours($1, $2, $3, $4, $5, $6, null, false) h
   ),
   locked_hours as (
-    select h.* from private.payroll_daily_hours(p_org_id, v_from, v_to, v_tz, v_dow, v_rules, null, true) h
-    where p_kind = 'off_cycle'
+    select h.* from private.payroll_daily_hours($1, $2, $3, $4, $5, $6, null, true) h
+    where $7 = 'off_cycle'
   ),
   day_hours as (
     -- regular runs pay every hour of the window; off-cycle runs pay what approved runs have not paid yet
@@ -284,9 +284,9 @@ begin
   ent as (
     select t.id, t.employee_id, t.clock_in, t.clock_out, t.break_duration
     from public.time_entries t
-    where t.organization_id = p_org_id
-      and least(t.clock_in, coalesce(t.clock_out, t.clock_in)) < v_we
-      and greatest(t.clock_in, coalesce(t.clock_out, t.clock_in + interval '1 day')) > v_ws
+    where t.organization_id = $1
+      and least(t.clock_in, coalesce(t.clock_out, t.clock_in)) < $9
+      and greatest(t.clock_in, coalesce(t.clock_out, t.clock_in + interval '1 day')) > $8
   ),
   entry_issues as (
     select x.employee_id, jsonb_agg(jsonb_build_object('reason', x.reason, 'message', x.message, 'time_entry_id', x.id)
@@ -322,49 +322,51 @@ begin
            sum(p.gross_pay) filter (where p.worker_type = 'employee') as fica_wages
     from public.paystubs p
     join public.payroll_runs r on r.id = p.payroll_run_id
-    where r.organization_id = p_org_id and r.status in ('approved', 'paid')
-      and r.id is distinct from p_run_id
-      and r.pay_date >= make_date(v_year, 1, 1) and r.pay_date <= p_pay_date
+    where r.organization_id = $1 and r.status in ('approved', 'paid')
+      and r.id is distinct from $10
+      and r.pay_date >= make_date($11, 1, 1) and r.pay_date <= $12
     group by p.employee_id
   ),
   base as (
     select e.*, h.worked, h.reg, h.ot, h.dt, h.workweeks, ei.issues as entry_issues,
-           greatest(0, least(p_end + 1, coalesce(e.termination_date, p_end + 1))
-                       - greatest(p_start, coalesce(e.hire_date, p_start))) as employed_days,
-           private.payroll_jnum(e.w4 -> 'step3_amount') as step3,
-           private.payroll_jnum(e.w4 -> 'step4a_other_income') as step4a,
-           private.payroll_jnum(e.w4 -> 'step4b_deductions') as step4b,
-           private.payroll_jnum(e.w4 -> 'step4c_extra_withholding') as step4c,
-           private.payroll_jbool(e.w4 -> 'step2_checkbox') as step2,
+           greatest(0, least($14 + 1, coalesce(e.termination_date, $14 + 1))
+                       - greatest($13, coalesce(e.hire_date, $13))) as employed_days,
+           (case when (e.w4 -> 'step3_amount') is null or jsonb_typeof((e.w4 -> 'step3_amount')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step3_amount')) = 'number' and ((e.w4 -> 'step3_amount') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step3_amount') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step3_amount')) = 'string' and ((e.w4 -> 'step3_amount') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step3_amount') #>> '{}')::numeric end) as step3,
+           (case when (e.w4 -> 'step4a_other_income') is null or jsonb_typeof((e.w4 -> 'step4a_other_income')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step4a_other_income')) = 'number' and ((e.w4 -> 'step4a_other_income') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step4a_other_income') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step4a_other_income')) = 'string' and ((e.w4 -> 'step4a_other_income') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step4a_other_income') #>> '{}')::numeric end) as step4a,
+           (case when (e.w4 -> 'step4b_deductions') is null or jsonb_typeof((e.w4 -> 'step4b_deductions')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step4b_deductions')) = 'number' and ((e.w4 -> 'step4b_deductions') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step4b_deductions') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step4b_deductions')) = 'string' and ((e.w4 -> 'step4b_deductions') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step4b_deductions') #>> '{}')::numeric end) as step4b,
+           (case when (e.w4 -> 'step4c_extra_withholding') is null or jsonb_typeof((e.w4 -> 'step4c_extra_withholding')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step4c_extra_withholding')) = 'number' and ((e.w4 -> 'step4c_extra_withholding') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step4c_extra_withholding') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step4c_extra_withholding')) = 'string' and ((e.w4 -> 'step4c_extra_withholding') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step4c_extra_withholding') #>> '{}')::numeric end) as step4c,
+           (case when (e.w4 -> 'step2_checkbox') is null or jsonb_typeof((e.w4 -> 'step2_checkbox')) = 'null' then false when jsonb_typeof((e.w4 -> 'step2_checkbox')) = 'boolean' then ((e.w4 -> 'step2_checkbox') #>> '{}')::boolean when jsonb_typeof((e.w4 -> 'step2_checkbox')) = 'string' and lower((e.w4 -> 'step2_checkbox') #>> '{}') in ('true', 'false') then lower((e.w4 -> 'step2_checkbox') #>> '{}')::boolean end) as step2,
            case e.w4 ->> 'filing_status' when 'married_filing_separately' then 'single' else e.w4 ->> 'filing_status' end as filing_status
     from emp e
     left join hours h on h.employee_id = e.id
     left join entry_issues ei on ei.employee_id = e.id
   ),
-  judged as (
+  judged as materialized (
     select b.*,
            (coalesce(b.worked, 0) > 0
-            or (b.pay_type = 'salary' and p_kind = 'regular' and b.status <> 'inactive' and b.employed_days > 0)) as has_work,
+            or (b.pay_type = 'salary' and $7 = 'regular' and b.status <> 'inactive' and b.employed_days > 0)) as has_work,
+           -- employee-level problems, as one expression (no subquery per employee)
            (
-             select coalesce(jsonb_agg(jsonb_build_object('reason', i.reason, 'message', i.message)), '[]'::jsonb)
-             from (values
-               (b.pay_type is null, 'missing_pay_type', 'employee has no pay_type'),
-               (b.pay_type = 'hourly' and coalesce(b.hourly_rate, 0) <= 0, 'missing_pay_rate', 'hourly employee has no hourly_rate'),
-               (b.pay_type = 'salary' and coalesce(b.salary, 0) <= 0, 'missing_pay_rate', 'salaried employee has no salary'),
-               (not b.is_contractor and b.flsa_exempt is null, 'invalid_tax_info', 'tax_info.flsa_exempt must be true or false'),
-               (not b.is_contractor and b.exempt_wh is null, 'invalid_tax_info', 'tax_info.exempt_from_withholding must be true or false'),
-               (not b.is_contractor and b.exempt_wh is false
-                  and (b.w4 is null or jsonb_typeof(b.w4) <> 'object' or b.w4 ->> 'filing_status' is null),
-                'missing_w4', 'no Form W-4 data (tax_info.w4.filing_status) on file'),
-               (not b.is_contractor and b.exempt_wh is false and jsonb_typeof(b.w4) = 'object'
+             case when b.pay_type is null
+                  then jsonb_build_array(jsonb_build_object('reason', 'missing_pay_type', 'message', 'employee has no pay_type')) else '[]'::jsonb end
+             || case when b.pay_type = 'hourly' and coalesce(b.hourly_rate, 0) <= 0
+                  then jsonb_build_array(jsonb_build_object('reason', 'missing_pay_rate', 'message', 'hourly employee has no hourly_rate')) else '[]'::jsonb end
+             || case when b.pay_type = 'salary' and coalesce(b.salary, 0) <= 0
+                  then jsonb_build_array(jsonb_build_object('reason', 'missing_pay_rate', 'message', 'salaried employee has no salary')) else '[]'::jsonb end
+             || case when not b.is_contractor and b.flsa_exempt is null
+                  then jsonb_build_array(jsonb_build_object('reason', 'invalid_tax_info', 'message', 'tax_info.flsa_exempt must be true or false')) else '[]'::jsonb end
+             || case when not b.is_contractor and b.exempt_wh is null
+                  then jsonb_build_array(jsonb_build_object('reason', 'invalid_tax_info', 'message', 'tax_info.exempt_from_withholding must be true or false')) else '[]'::jsonb end
+             || case when not b.is_contractor and b.exempt_wh is false
+                  and (b.w4 is null or jsonb_typeof(b.w4) <> 'object' or b.w4 ->> 'filing_status' is null)
+                  then jsonb_build_array(jsonb_build_object('reason', 'missing_w4', 'message', 'no Form W-4 data (tax_info.w4.filing_status) on file')) else '[]'::jsonb end
+             || case when not b.is_contractor and b.exempt_wh is false and jsonb_typeof(b.w4) = 'object'
                   and b.w4 ->> 'filing_status' is not null
-                  and b.w4 ->> 'filing_status' not in ('single', 'married_filing_jointly', 'head_of_household', 'married_filing_separately'),
-                'invalid_w4', 'tax_info.w4.filing_status is not a Form W-4 filing status'),
-               (not b.is_contractor and b.exempt_wh is false and jsonb_typeof(b.w4) = 'object'
-                  and (b.step2 is null or b.step3 is null or b.step4a is null or b.step4b is null or b.step4c is null),
-                'invalid_w4', 'tax_info.w4 amounts must be non-negative decimal strings and step2_checkbox a boolean')
-             ) as i(bad, reason, message)
-             where i.bad
+                  and b.w4 ->> 'filing_status' not in ('single', 'married_filing_jointly', 'head_of_household', 'married_filing_separately')
+                  then jsonb_build_array(jsonb_build_object('reason', 'invalid_w4', 'message', 'tax_info.w4.filing_status is not a Form W-4 filing status')) else '[]'::jsonb end
+             || case when not b.is_contractor and b.exempt_wh is false and jsonb_typeof(b.w4) = 'object'
+                  and (b.step2 is null or b.step3 is null or b.step4a is null or b.step4b is null or b.step4c is null)
+                  then jsonb_build_array(jsonb_build_object('reason', 'invalid_w4', 'message', 'tax_info.w4 amounts must be non-negative decimal strings and step2_checkbox a boolean')) else '[]'::jsonb end
            ) as emp_issues
     from base b
   ),
@@ -375,7 +377,7 @@ begin
            when jsonb_array_length(j.emp_issues) > 0 then 'held'
            else 'paid' end as outcome,
       case when j.has_work or j.entry_issues is not null then null
-           when p_kind = 'off_cycle' then 'nothing_unpaid_in_period'
+           when $7 = 'off_cycle' then 'nothing_unpaid_in_period'
            when j.status = 'inactive' then 'inactive_no_time'
            when j.status = 'terminated' then 'terminated_no_time_before_termination'
            when j.employed_days = 0 then 'not_employed_in_period'
@@ -390,14 +392,17 @@ begin
            when p.pay_type = 'salary' then round(p.ot_s * p.salary * 1.5 / (2080 * 3600), 2) else 0 end as e_overtime,
       case when p.pay_type = 'hourly' then round(p.dt_s * p.hourly_rate * 2 / 3600, 2)
            when p.pay_type = 'salary' then round(p.dt_s * p.salary * 2 / (2080 * 3600), 2) else 0 end as e_double,
-      case when p.pay_type <> 'salary' or p_kind <> 'regular' or p.status = 'inactive' then 0
-           when p.employed_days >= v_period_days then round(p.salary / v_n, 2)
-           else round(p.salary * p.employed_days / (v_n * v_period_days), 2) end as e_salary
+      case when p.pay_type <> 'salary' or $7 <> 'regular' or p.status = 'inactive' then 0
+           when p.employed_days >= $16 then round(p.salary / $15, 2)
+           else round(p.salary * p.employed_days / ($15 * $16), 2) end as e_salary
     from pay p
     where p.outcome = 'paid'
   ),
   gross as (
     select g.*, g.e_regular + g.e_overtime + g.e_double + g.e_salary as e_gross,
+           -- Worksheet 1A step 1 (the same arithmetic as public.federal_income_tax_withholding)
+           greatest(0, (g.e_regular + g.e_overtime + g.e_double + g.e_salary) * $15 + coalesce(g.step4a, 0) - coalesce(g.step4b, 0)
+                       - case when g.step2 then 0 when g.filing_status = 'married_filing_jointly' then $22 else $23 end) as adj_wage,
            coalesce(y.fica_wages, 0) as ytd_wages, y.regular_pay as y_regular, y.overtime_pay as y_overtime,
            y.double_time_pay as y_double, y.salary_pay as y_salary, y.gross_pay as y_gross, y.fit as y_fit,
            y.ss as y_ss, y.med as y_med, y.addl as y_addl, y.other as y_other, y.net as y_net
@@ -407,19 +412,28 @@ begin
   taxed as (
     select g.*,
       case when g.is_contractor then 0
-           else greatest(0, least(g.e_gross, v_tax.social_security_wage_base - g.ytd_wages)) end as ss_wages,
+           else greatest(0, least(g.e_gross, $17 - g.ytd_wages)) end as ss_wages,
       case when g.is_contractor then 0
-           else greatest(0, g.ytd_wages + g.e_gross - greatest(g.ytd_wages, v_tax.additional_medicare_threshold)) end as addl_wages,
+           else greatest(0, g.ytd_wages + g.e_gross - greatest(g.ytd_wages, $18)) end as addl_wages,
+      -- Worksheet 1A steps 2-4, rounded once
       case when g.is_contractor or g.exempt_wh then 0
-           else public.federal_income_tax_withholding(v_year, g.filing_status, g.step2, g.e_gross, v_n,
-                                                       g.step3, g.step4a, g.step4b, g.step4c) end as t_fit
+           else round(greatest(0, coalesce(fb.tentative, 0) / $15 - coalesce(g.step3, 0) / $15) + coalesce(g.step4c, 0), 2) end as t_fit
     from gross g
+    left join lateral (
+      select b.base_tax + (g.adj_wage - b.lower_bound) * b.rate as tentative
+      from public.federal_withholding_brackets b
+      where b.tax_year = $11 and b.filing_status = g.filing_status
+        and b.schedule = case when g.step2 then 'step2_checkbox' else 'standard' end
+        and b.lower_bound <= g.adj_wage
+      order by b.lower_bound desc
+      limit 1
+    ) fb on not (g.is_contractor or g.exempt_wh)
   ),
   lines as (
     select t.*,
-      round(t.ss_wages * v_tax.social_security_rate, 2) as t_ss,
-      case when t.is_contractor then 0 else round(t.e_gross * v_tax.medicare_rate, 2) end as t_med,
-      round(t.addl_wages * v_tax.additional_medicare_rate, 2) as t_addl,
+      round(t.ss_wages * $19, 2) as t_ss,
+      case when t.is_contractor then 0 else round(t.e_gross * $20, 2) end as t_med,
+      round(t.addl_wages * $21, 2) as t_addl,
       0::numeric as t_other
     from taxed t
   ),
@@ -442,20 +456,22 @@ begin
          case when s.id is not null then jsonb_build_object(
            'workweeks', coalesce(s.workweeks, '[]'::jsonb),
            'overtime_rules', case when s.is_contractor then 'none (contractor)'
-                                  when s.flsa_exempt then 'none (FLSA exempt)' else v_rules end,
+                                  when s.flsa_exempt then 'none (FLSA exempt)' else $6 end,
            'pay_type', s.pay_type,
-           'hourly_rate', s.hourly_rate, 'annual_salary', s.salary, 'periods_per_year', v_n,
-           'employed_days', s.employed_days, 'period_days', v_period_days,
+           'hourly_rate', s.hourly_rate, 'annual_salary', s.salary, 'periods_per_year', $15,
+           'employed_days', s.employed_days, 'period_days', $16,
            'w4', case when s.is_contractor then null
                       when s.exempt_wh then jsonb_build_object('exempt_from_withholding', true)
                       else jsonb_build_object('filing_status', s.filing_status, 'step2_checkbox', s.step2,
                              'step3_amount', s.step3, 'step4a_other_income', s.step4a,
                              'step4b_deductions', s.step4b, 'step4c_extra_withholding', s.step4c) end,
            'ytd_wages_before', s.ytd_wages, 'social_security_wages', s.ss_wages,
-           'additional_medicare_wages', s.addl_wages, 'tax_year', v_year) end
+           'additional_medicare_wages', s.addl_wages, 'tax_year', $11) end
   from pay p
   left join stubs s on s.id = p.id
-  order by p.id;
+  order by p.id
+  $q$ using p_org_id, v_from, v_to, v_tz, v_dow, v_rules, p_kind, v_ws, v_we, p_run_id, v_year, p_pay_date, p_start, p_end, v_n, v_period_days, v_tax.social_security_wage_base, v_tax.additional_medicare_threshold, v_tax.social_security_rate, v_tax.medicare_rate, v_tax.additional_medicare_rate,
+    v_tax.w4_adjustment_married_filing_jointly, v_tax.w4_adjustment_other;
 end
 $$;
 comment on function private.payroll_compute(bigint, date, date, date, text, jsonb, bigint) is
@@ -492,6 +508,7 @@ begin
   drop table if exists pg_temp.payroll_computed;
   create temporary table payroll_computed on commit drop as
   select * from private.payroll_compute(p_org_id, p_start, p_end, p_pay_date, p_kind, p_settings, v_run_id);
+  analyze pg_temp.payroll_computed;
 
   delete from public.paystubs p
   where p.payroll_run_id = v_run_id
