@@ -202,7 +202,11 @@ def serve(app: Gateway, port: int, *, reload: bool = False) -> None:
     """Serve `app` on 127.0.0.1:`port` until interrupted (werkzeug's threaded dev server)."""
     from werkzeug.serving import run_simple
 
-    run_simple("127.0.0.1", port, app, use_reloader=reload, threaded=True, extra_files=None)
+    # watch the project's sources only, not the virtualenv or the standard library
+    exclude = [f"{sys.prefix}/*", f"{sys.base_prefix}/*", f"{ROOT / '.odyssey'}/*"]
+    watch = [str(ROOT / folder / "__init__.py") for folder in ("functions", "shared", "devkit")]  # their folders
+    run_simple("127.0.0.1", port, app, use_reloader=reload, reloader_type="stat", threaded=True,
+               extra_files=watch, exclude_patterns=exclude)
 
 
 def _ready_lines(app: Gateway, database_url: str, port: int) -> list[str]:
