@@ -17,7 +17,9 @@ anywhere, e.g. test-only functions). The function is loaded afresh (settings rea
 at the first invoke of that function in the test). `function_env` sets: SUPABASE_URL (a local server that
 serves the test JWKS), SUPABASE_JWT_SECRET, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_ANON_KEY, SUPABASE_DB_URL (the
 shared test database), ODYSSEY_CORS_ORIGINS=https://app.example.com. `tokens` mints user/service tokens
-(HS256 with the test secret, ES256/RS256 with keys published in that JWKS).
+(HS256 with the test secret, ES256/RS256 with keys published in that JWKS); `tokens.service_key` is the exact
+SUPABASE_SERVICE_ROLE_KEY and `tokens.service_jwt()` a service_role JWT. `invoke.load(fn)` loads a function
+before a timing starts; `invoke.way` says which way runs; `url_event(...)` builds a function-URL event.
 """
 
 from __future__ import annotations
