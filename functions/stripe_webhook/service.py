@@ -361,7 +361,7 @@ class _Projector:
                     self.rejected = "client_reference_id names no organization"
                     return None
                 s.bind(Binding(stripe_customer_id=cs.customer, organization_id=org))
-                self.customer(cs.customer)
+                self.customer(cs.customer, with_invoices=True)
                 s.resolve_pending(f"customer:{cs.customer}")
             elif current.organization_id != org:
                 # never move a customer to another tenant on the word of a later session
@@ -371,8 +371,10 @@ class _Projector:
             return self.payment_intent(cs.payment_intent)
         return None
 
-    def customer(self, customer: str) -> str | None:
-        """Project the organization's subscription row and its invoices' payments from the snapshots."""
+    def customer(self, customer: str, with_invoices: bool = False) -> str | None:
+        """Project the organization's subscription row from the snapshots; with a new binding, also the
+        payments of the customer's invoices (they waited for it). A subscription change alone never changes
+        an invoice's payment row: its subscription_id link is kept by put_subscription."""
         s = self.store
         binding = s.binding(customer)
         if binding is None:
@@ -381,10 +383,11 @@ class _Projector:
         if subs:
             primary = max(subs, key=_primary_key)
             s.put_subscription(self._subscription_row(binding.organization_id, primary))
-        invoices = s.find("invoice", "customer", customer)
-        s.lock(sorted(f"3in:{i.id}" for i in invoices))
-        for inv in invoices:
-            self.stripe_invoice(inv.id)
+        if with_invoices:
+            invoices = s.find("invoice", "customer", customer)
+            s.lock(sorted(f"3in:{i.id}" for i in invoices))
+            for inv in invoices:
+                self.stripe_invoice(inv.id)
         return None
 
     def _subscription_row(self, org: int, stored: Stored) -> SubscriptionRow:

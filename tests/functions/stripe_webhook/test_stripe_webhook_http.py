@@ -314,3 +314,20 @@ def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(
     want = _memory(sorted(events, key=lambda e: e["id"]), set(orgs), {"price_pro_monthly": plan})
     assert got == want
     assert Counter(s["status"] for s in got["subscriptions"])["cancelled"] == 15
+
+
+def test_database_down_is_a_retryable_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared import db as shared_db
+    from tests.functions.stripe_webhook.hooks import load_hook
+
+    down = load_hook(monkeypatch, "postgresql://postgres@127.0.0.1:1/nowhere", ODYSSEY_DB_POOL_TIMEOUT_S="0.5",
+                     ODYSSEY_DB_CONNECT_TIMEOUT_S="1")
+    try:
+        f = EventFactory()
+        r = down.deliver(f.event("customer.deleted", {"id": "cus_down", "object": "customer"}, T0))
+        assert r.status == 503 and r.headers.get("Retry-After")
+        assert "postgresql://" not in r.body.decode()
+        # a bad signature is still a 400, decided before the database is needed
+        assert down.post(b"{}", "t=1,v1=00").status == 400
+    finally:
+        shared_db.close_pools()
