@@ -79,7 +79,10 @@ declare
 begin
   select r.status into v_status from onyx.payout_runs r where r.id = v_row.run_id;
   if v_status is null or v_status = 'draft' then
-    return v_row;  -- a draft (or a run being deleted with its agency) may change freely
+    return v_row;  -- a draft (or a run already deleted with its agency) may change freely
+  end if;
+  if tg_op = 'DELETE' and not exists (select 1 from onyx.agencies a where a.id = old.agency_id) then
+    return old;  -- the agency is being deleted: its history goes with it, whatever order the cascades run in
   end if;
   if tg_op = 'UPDATE'
      and (to_jsonb(new) - array['status', 'updated_at', 'total_payout']) = (to_jsonb(old) - array['status', 'updated_at', 'total_payout'])
