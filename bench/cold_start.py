@@ -19,8 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 BUDGET_MS = {"heartbeat": 200.0}
 DEFAULT_BUDGET_MS = 400.0
-HEAVY = ("psycopg", "psycopg_pool", "jwt", "cryptography", "pydantic_settings", "stripe", "supabase", "boto3",
-         "flask", "functions_framework", "httpx")
+HEAVY = (
+    "psycopg",
+    "psycopg_pool",
+    "jwt",
+    "cryptography",
+    "pydantic_settings",
+    "stripe",
+    "supabase",
+    "boto3",
+    "flask",
+    "functions_framework",
+    "httpx",
+)
 # dummy configuration so that settings load at import (cold start) without touching anything real
 ENV = {
     "SUPABASE_URL": "http://127.0.0.1:1",
@@ -49,8 +60,9 @@ def _wall(code: str) -> float:
 def _import_once(module: str) -> tuple[float, float, list[str]]:
     code = f"import {module}, sys; print(','.join(n for n in {HEAVY!r} if n in sys.modules))"
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, env=_env())
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=ROOT, env=_env()
+    )
     wall = (time.perf_counter() - started) * 1000
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "import failed")
@@ -66,7 +78,9 @@ def _import_once(module: str) -> tuple[float, float, list[str]]:
 
 def functions() -> list[str]:
     """Every function folder with a main.py."""
-    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/main.py") if not p.parent.name.startswith("_"))
+    return sorted(
+        p.parent.name for p in (ROOT / "functions").glob("*/main.py") if not p.parent.name.startswith("_")
+    )
 
 
 def main() -> None:
@@ -80,10 +94,14 @@ def main() -> None:
                 pass
     baseline = statistics.median(_wall("pass") for _ in range(RUNS))
     load = os.getloadavg()[0]
-    print(f"cold start: median of {RUNS} fresh interpreters; baseline `python -c pass` = {baseline:.1f} ms wall; "
-          f"load average {load:.1f} on {os.cpu_count()} CPUs (figures inflate with load; compare the ratios)")
-    header = (f"{'function':<18} {'import ms':>10} {'min ms':>8} {'budget':>8} {'of budget':>10} {'wall ms':>9} "
-              f"{'× baseline':>11}  heavy imports")
+    print(
+        f"cold start: median of {RUNS} fresh interpreters; baseline `python -c pass` = {baseline:.1f} ms wall; "
+        f"load average {load:.1f} on {os.cpu_count()} CPUs (figures inflate with load; compare the ratios)"
+    )
+    header = (
+        f"{'function':<18} {'import ms':>10} {'min ms':>8} {'budget':>8} {'of budget':>10} {'wall ms':>9} "
+        f"{'× baseline':>11}  heavy imports"
+    )
     print(header)
     print("-" * len(header))
     for name in functions():
@@ -97,8 +115,10 @@ def main() -> None:
         fastest = min(r[0] for r in runs)
         wall = statistics.median(r[1] for r in runs)
         verdict = "" if imp <= budget else "  OVER BUDGET"
-        print(f"{name:<18} {imp:>10.1f} {fastest:>8.1f} {budget:>8.0f} {imp / budget:>9.0%} {wall:>9.1f} "
-              f"{wall / baseline:>10.1f}×  {', '.join(runs[0][2]) or '-'}{verdict}")
+        print(
+            f"{name:<18} {imp:>10.1f} {fastest:>8.1f} {budget:>8.0f} {imp / budget:>9.0%} {wall:>9.1f} "
+            f"{wall / baseline:>10.1f}×  {', '.join(runs[0][2]) or '-'}{verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -100,7 +100,9 @@ class Gateway:
                 return ep.handle(_request(environ, headers, "/" + rest, ep.max_body_bytes))
             if name in self.failures:
                 rid = accept_request_id(headers.get("X-Request-Id"))
-                return problem_response(ServiceUnavailableError(f"{name} failed to load: {self.failures[name]}"), rid)
+                return problem_response(
+                    ServiceUnavailableError(f"{name} failed to load: {self.failures[name]}"), rid
+                )
         rid = accept_request_id(headers.get("X-Request-Id"))
         return problem_response(NotFoundError(f"no function at {path}; see {PREFIX}/openapi.json"), rid)
 
@@ -114,10 +116,23 @@ class Gateway:
         return [response.body]
 
 
-_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-            415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error",
-            503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _headers(environ: Mapping[str, Any]) -> Headers:
@@ -204,9 +219,19 @@ def serve(app: Gateway, port: int, *, reload: bool = False) -> None:
 
     # watch the project's sources only, not the virtualenv or the standard library
     exclude = [f"{sys.prefix}/*", f"{sys.base_prefix}/*", f"{ROOT / '.odyssey'}/*"]
-    watch = [str(ROOT / folder / "__init__.py") for folder in ("functions", "shared", "devkit")]  # their folders
-    run_simple("127.0.0.1", port, app, use_reloader=reload, reloader_type="stat", threaded=True,
-               extra_files=watch, exclude_patterns=exclude)
+    watch = [
+        str(ROOT / folder / "__init__.py") for folder in ("functions", "shared", "devkit")
+    ]  # their folders
+    run_simple(
+        "127.0.0.1",
+        port,
+        app,
+        use_reloader=reload,
+        reloader_type="stat",
+        threaded=True,
+        extra_files=watch,
+        exclude_patterns=exclude,
+    )
 
 
 def _ready_lines(app: Gateway, database_url: str, port: int) -> list[str]:

@@ -36,13 +36,19 @@ _EPOCH = (2020, 1, 1, 0, 0, 0)  # fixed timestamps: identical sources give ident
 
 def function_names() -> list[str]:
     """Every function folder that has a main.py."""
-    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/main.py") if not p.parent.name.startswith("_"))
+    return sorted(
+        p.parent.name for p in (ROOT / "functions").glob("*/main.py") if not p.parent.name.startswith("_")
+    )
 
 
 def _files(base: Path, folder: Path) -> Iterable[tuple[Path, str]]:
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(base)
-        if path.is_file() and not EXCLUDED_PARTS.intersection(rel.parts) and path.suffix not in (".pyc", ".pyo"):
+        if (
+            path.is_file()
+            and not EXCLUDED_PARTS.intersection(rel.parts)
+            and path.suffix not in (".pyc", ".pyo")
+        ):
             yield path, rel.as_posix()
 
 
@@ -70,8 +76,21 @@ def build(name: str, out_dir: Path = DIST, *, with_dependencies: bool = False) -
             with tempfile.TemporaryDirectory() as tmp:
                 reqs = LAMBDA_REQUIREMENTS + EXTRA_REQUIREMENTS.get(name, [])
                 subprocess.run(
-                    [sys.executable, "-m", "pip", "install", "--quiet", "--target", tmp,
-                     "--platform", "manylinux2014_x86_64", "--only-binary=:all:", "--python-version", "3.11", *reqs],
+                    [
+                        sys.executable,
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--target",
+                        tmp,
+                        "--platform",
+                        "manylinux2014_x86_64",
+                        "--only-binary=:all:",
+                        "--python-version",
+                        "3.11",
+                        *reqs,
+                    ],
                     check=True,
                 )
                 for path, arc in _files(Path(tmp), Path(tmp)):

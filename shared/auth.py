@@ -29,7 +29,16 @@ from shared.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedE
 from shared.principal import AuthMode, Principal
 from shared.settings import FunctionSettings
 
-__all__ = ["Authenticator", "AuthMode", "HttpGet", "JwksCache", "Principal", "bearer_token", "jwks_for", "urllib_get"]
+__all__ = [
+    "Authenticator",
+    "AuthMode",
+    "HttpGet",
+    "JwksCache",
+    "Principal",
+    "bearer_token",
+    "jwks_for",
+    "urllib_get",
+]
 
 HttpGet = Callable[[str, float], bytes]
 """Fetch a URL and return the body; raise on a transport error or a non-2xx status."""
@@ -53,7 +62,9 @@ def urllib_get(url: str, timeout: float) -> bytes:
 class JwksCache:
     """The project's signing keys, fetched on first need and again only for an unknown `kid` (rate-limited)."""
 
-    def __init__(self, url: str, http_get: HttpGet, *, min_refresh_s: float = 30.0, timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, url: str, http_get: HttpGet, *, min_refresh_s: float = 30.0, timeout_s: float = 2.0
+    ) -> None:
         self.url = url
         self._get = http_get
         self._min_refresh = min_refresh_s
@@ -81,7 +92,9 @@ class JwksCache:
                     self._refresh()
                 except Exception:  # noqa: BLE001 - any transport or parse failure
                     if self._keys is None:
-                        raise ServiceUnavailableError("the signing keys could not be fetched", retry_after=5) from None
+                        raise ServiceUnavailableError(
+                            "the signing keys could not be fetched", retry_after=5
+                        ) from None
             return (self._keys or {}).get(kid)
 
 

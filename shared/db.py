@@ -115,7 +115,9 @@ def transaction(
     except PoolTimeout:
         if _checked_out.get(id(pool), 0) < settings.db_pool_max_size:  # a free slot, yet no connection: down
             raise DatabaseUnavailableError("the database is unreachable", retry_after=5) from None
-        raise DatabaseUnavailableError("no database connection became available in time", retry_after=2) from None
+        raise DatabaseUnavailableError(
+            "no database connection became available in time", retry_after=2
+        ) from None
     except psycopg.OperationalError:
         raise DatabaseUnavailableError("the database is unreachable", retry_after=5) from None
     _count(pool, +1)
@@ -133,7 +135,9 @@ def transaction(
             )
             yield conn
     except psycopg.errors.QueryCanceled:
-        raise DatabaseUnavailableError("the database did not answer within the statement timeout", retry_after=2) from None
+        raise DatabaseUnavailableError(
+            "the database did not answer within the statement timeout", retry_after=2
+        ) from None
     except psycopg.OperationalError:
         raise DatabaseUnavailableError("the database connection failed", retry_after=5) from None
     finally:

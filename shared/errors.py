@@ -174,7 +174,13 @@ class RequestValidationError(OdysseyError):
         errors = []
         for err in exc.errors(include_url=False, include_input=False, include_context=False):
             loc = [str(p) for p in err.get("loc", ())]
-            errors.append({"field": ".".join(loc) or "(body)", "message": err.get("msg", ""), "type": err.get("type", "")})
+            errors.append(
+                {
+                    "field": ".".join(loc) or "(body)",
+                    "message": err.get("msg", ""),
+                    "type": err.get("type", ""),
+                }
+            )
         return cls(errors)
 
 

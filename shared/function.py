@@ -121,7 +121,9 @@ class Endpoint:
         self.responses: dict[int, type[BaseModel] | str] = dict(responses or {})
         self.summary = summary or (handler.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ") or name
         self.description = (handler.__doc__ or "").strip()
-        self.schedule_method = (schedule_method or ("POST" if "POST" in self.methods else self.methods[0])).upper()
+        self.schedule_method = (
+            schedule_method or ("POST" if "POST" in self.methods else self.methods[0])
+        ).upper()
         needs: tuple[str, ...] = ()
         if auth in ("user", "user_or_service"):
             needs += USER_AUTH
@@ -161,8 +163,11 @@ class Endpoint:
                 self.cors_policy.decorate(request, response)
             duration = round((time.perf_counter() - started) * 1000, 2)
             self.log.log(
-                logging.ERROR if response.status >= 500 and response.status != 503 else
-                logging.WARNING if response.status == 503 else logging.INFO,
+                logging.ERROR
+                if response.status >= 500 and response.status != 503
+                else logging.WARNING
+                if response.status == 503
+                else logging.INFO,
                 "request handled",
                 extra={
                     "method": request.method,
@@ -256,7 +261,9 @@ class Endpoint:
             response_model=self.response_model,
             settings_cls=self.settings_cls,
             cors=self.cors,
-            max_body_bytes=self.max_body_bytes if self.max_body_bytes != self.settings.max_body_bytes else None,
+            max_body_bytes=self.max_body_bytes
+            if self.max_body_bytes != self.settings.max_body_bytes
+            else None,
             content_types=self.content_types,
             status_code=self.status_code,
             summary=self.summary,
@@ -269,7 +276,9 @@ class Endpoint:
     def flask_view(self, flask_request: Any) -> tuple[bytes, int, list[tuple[str, str]]]:
         """Serve a functions-framework (Flask) request; returns Flask's (body, status, headers) tuple."""
         length = flask_request.content_length
-        body = b"" if (length or 0) > self.max_body_bytes else flask_request.stream.read(self.max_body_bytes + 1)
+        body = (
+            b"" if (length or 0) > self.max_body_bytes else flask_request.stream.read(self.max_body_bytes + 1)
+        )
         request = Request(
             method=flask_request.method.upper(),
             path=flask_request.path or "/",

@@ -221,7 +221,13 @@ class CorsPolicy:
     """Which browser origins may call a function. `*` in `origins` allows any origin (without credentials)."""
 
     origins: tuple[str, ...]
-    allow_headers: tuple[str, ...] = ("authorization", "content-type", "x-request-id", "apikey", "x-client-info")
+    allow_headers: tuple[str, ...] = (
+        "authorization",
+        "content-type",
+        "x-request-id",
+        "apikey",
+        "x-client-info",
+    )
     expose_headers: tuple[str, ...] = ("x-request-id", "retry-after")
     max_age: int = 600
 

@@ -26,12 +26,22 @@ from typing import Any
 from shared.function import endpoint_of
 from shared.http import Headers, Request, Response, dumps
 
-_TEXTUAL = ("application/json", "application/problem+json", "text/", "application/xml", "application/javascript")
+_TEXTUAL = (
+    "application/json",
+    "application/problem+json",
+    "text/",
+    "application/xml",
+    "application/javascript",
+)
 
 
 def is_http_event(event: Any) -> bool:
     """Whether `event` is a function-URL / HTTP API payload 2.0 event."""
-    return isinstance(event, Mapping) and isinstance(event.get("requestContext"), Mapping) and "http" in event["requestContext"]
+    return (
+        isinstance(event, Mapping)
+        and isinstance(event.get("requestContext"), Mapping)
+        and "http" in event["requestContext"]
+    )
 
 
 def request_from_url_event(event: Mapping[str, Any]) -> Request:

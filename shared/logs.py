@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LOGGER_NAME = "odyssey"
-_SENSITIVE = ("password", "secret", "token", "authorization", "apikey", "api_key", "cookie", "jwt", "card", "email")
+_SENSITIVE = (
+    "password",
+    "secret",
+    "token",
+    "authorization",
+    "apikey",
+    "api_key",
+    "cookie",
+    "jwt",
+    "card",
+    "email",
+)
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -80,7 +91,8 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Return the JSON line for `record` (exceptions become `error_type` and `stack`)."""
         out: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
         }
@@ -91,7 +103,12 @@ class JsonFormatter(logging.Formatter):
             out.update(ctx.fields)
         out["message"] = record.getMessage()
         for key, value in vars(record).items():
-            if key in _RESERVED or key.startswith("_") or key in ("odyssey_ctx", "no_system_log") or value is None:
+            if (
+                key in _RESERVED
+                or key.startswith("_")
+                or key in ("odyssey_ctx", "no_system_log")
+                or value is None
+            ):
                 continue
             out[key] = "[redacted]" if _is_sensitive(key) else _clean(value)
         if record.exc_info and record.exc_info[0] is not None:
@@ -105,7 +122,11 @@ class _Collector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         ctx = _current.get()
-        if ctx is not None and record.levelno >= logging.WARNING and not getattr(record, "no_system_log", False):
+        if (
+            ctx is not None
+            and record.levelno >= logging.WARNING
+            and not getattr(record, "no_system_log", False)
+        ):
             record.odyssey_ctx = ctx
             ctx.collected.append(record)
 

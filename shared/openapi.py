@@ -29,7 +29,11 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}, "type": {"type": "string"}},
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
             },
         },
     },
@@ -48,10 +52,15 @@ _ERRORS = {
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
-def build(endpoints: Iterable[Endpoint], *, title: str = "ODYSSEY Functions", version: str = "0.1.0") -> dict[str, Any]:
+def build(
+    endpoints: Iterable[Endpoint], *, title: str = "ODYSSEY Functions", version: str = "0.1.0"
+) -> dict[str, Any]:
     """The OpenAPI 3.1 document for `endpoints` (as a JSON-ready dict)."""
     from pydantic.json_schema import models_json_schema
 

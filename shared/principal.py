@@ -24,7 +24,9 @@ class Principal:
         return cls("anonymous")
 
     @classmethod
-    def service(cls, via: Literal["jwt", "service_key", "trusted_event"], claims: Mapping[str, Any] | None = None) -> Principal:
+    def service(
+        cls, via: Literal["jwt", "service_key", "trusted_event"], claims: Mapping[str, Any] | None = None
+    ) -> Principal:
         """The platform itself (cron, database webhook, a scheduled event)."""
         return cls("service", dict(claims or {"role": "service_role"}), via)
 

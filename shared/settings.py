@@ -54,7 +54,9 @@ class FunctionSettings(BaseSettings):
     # Supabase, optional here; a subclass lists the ones it needs in `required`
     supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
     supabase_anon_key: SecretStr | None = Field(default=None, validation_alias="SUPABASE_ANON_KEY")
-    supabase_service_role_key: SecretStr | None = Field(default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY")
+    supabase_service_role_key: SecretStr | None = Field(
+        default=None, validation_alias="SUPABASE_SERVICE_ROLE_KEY"
+    )
     supabase_jwt_secret: SecretStr | None = Field(default=None, validation_alias="SUPABASE_JWT_SECRET")
     supabase_db_url: SecretStr | None = Field(default=None, validation_alias="SUPABASE_DB_URL")
 
@@ -69,7 +71,9 @@ class FunctionSettings(BaseSettings):
     environment: str = Field(default="local", validation_alias="ODYSSEY_ENVIRONMENT")
     log_level: str = Field(default="INFO", validation_alias="ODYSSEY_LOG_LEVEL")
     max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="ODYSSEY_MAX_BODY_BYTES")
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list, validation_alias="ODYSSEY_CORS_ORIGINS")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="ODYSSEY_CORS_ORIGINS"
+    )
     statement_timeout_ms: int = Field(default=5_000, gt=0, validation_alias="ODYSSEY_STATEMENT_TIMEOUT_MS")
     db_pool_max_size: int = Field(default=4, ge=1, validation_alias="ODYSSEY_DB_POOL_MAX_SIZE")
     db_pool_timeout_s: float = Field(default=1.5, gt=0, validation_alias="ODYSSEY_DB_POOL_TIMEOUT_S")
@@ -92,7 +96,11 @@ class FunctionSettings(BaseSettings):
             if field is None:
                 raise KeyError(f"{name} is not a known setting of {type(self).__name__}")
             value = getattr(self, field)
-            if value is None or value == [] or (isinstance(value, SecretStr) and not value.get_secret_value()):
+            if (
+                value is None
+                or value == []
+                or (isinstance(value, SecretStr) and not value.get_secret_value())
+            ):
                 out.append(name)
         return out
 
@@ -133,7 +141,11 @@ def _env_name(model: type[BaseSettings], field: str) -> str:
 
 
 def load_settings(
-    settings_cls: type[S], *, function: str = "function", also_required: tuple[str, ...] = (), **overrides: Any
+    settings_cls: type[S],
+    *,
+    function: str = "function",
+    also_required: tuple[str, ...] = (),
+    **overrides: Any,
 ) -> S:
     """Build `settings_cls` from the environment (plus `overrides`, for tests and tooling).
 

@@ -57,7 +57,9 @@ def write(settings: FunctionSettings, ctx: LogContext, records: Sequence[logging
         from shared.db import transaction
 
         rows = [_row(r, ctx) for r in records]
-        with transaction(settings, "service_role", {"role": "service_role"}, statement_timeout_ms=1000, pool_timeout_s=0.3) as conn:
+        with transaction(
+            settings, "service_role", {"role": "service_role"}, statement_timeout_ms=1000, pool_timeout_s=0.3
+        ) as conn:
             with conn.cursor() as cur:
                 cur.executemany(_INSERT, rows)
         return True

@@ -28,8 +28,15 @@ class Settings(FunctionSettings):
     required = DATABASE
 
 
-@function(name="heartbeat", methods=("GET",), auth="public", response_model=HeartbeatResponse, settings=Settings,
-          cors=True, responses={503: HeartbeatResponse})
+@function(
+    name="heartbeat",
+    methods=("GET",),
+    auth="public",
+    response_model=HeartbeatResponse,
+    settings=Settings,
+    cors=True,
+    responses={503: HeartbeatResponse},
+)
 def heartbeat(call: Call[Settings]) -> Response:
     """Report whether the function runtime and its database are up."""
     report = service.heartbeat(call.settings.version, lambda: datetime.now(UTC), lambda: repo.probe(call.db))

@@ -14,7 +14,9 @@ class DatabaseStatus(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     reachable: bool
-    latency_ms: float | None = Field(default=None, ge=0, description="round trip of `select 1`; null when unreachable")
+    latency_ms: float | None = Field(
+        default=None, ge=0, description="round trip of `select 1`; null when unreachable"
+    )
 
 
 class HeartbeatResponse(BaseModel):

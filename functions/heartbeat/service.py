@@ -8,7 +8,9 @@ from datetime import datetime
 from functions.heartbeat.models import DatabaseStatus, HeartbeatResponse
 
 
-def heartbeat(version: str, now: Callable[[], datetime], probe: Callable[[], float | None]) -> HeartbeatResponse:
+def heartbeat(
+    version: str, now: Callable[[], datetime], probe: Callable[[], float | None]
+) -> HeartbeatResponse:
     """Report health. `probe` returns the database round trip in ms, or None when it is unreachable."""
     latency = probe()
     reachable = latency is not None
@@ -16,5 +18,7 @@ def heartbeat(version: str, now: Callable[[], datetime], probe: Callable[[], flo
         status="ok" if reachable else "degraded",
         version=version,
         time=now(),
-        database=DatabaseStatus(reachable=reachable, latency_ms=round(latency, 2) if latency is not None else None),
+        database=DatabaseStatus(
+            reachable=reachable, latency_ms=round(latency, 2) if latency is not None else None
+        ),
     )

@@ -46,8 +46,13 @@ def test_handler_path_exists_and_defines_handler(name):
     assert module_path == f"functions/{name}/main" and attr == "handler"
     source = ROOT / f"{module_path}.py"
     assert source.exists()
-    assigned = {t.id for node in ast.parse(source.read_text()).body if isinstance(node, ast.Assign)
-                for t in node.targets if isinstance(t, ast.Name)}
+    assigned = {
+        t.id
+        for node in ast.parse(source.read_text()).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     assert attr in assigned
     assert entry["name"] == "${self:service}-${sls:stage}-" + name.replace("_", "-")
     assert entry["package"]["artifact"] == f"dist/{name.replace('_', '-')}.zip"
@@ -88,7 +93,11 @@ def test_artifact_holds_handler_and_shared_and_nothing_else(name, tmp_path):
     assert f"functions/{name}/main.py" in names and "functions/__init__.py" in names
     assert "shared/function.py" in names and "shared/lambda_adapter.py" in names
     assert not [n for n in names if n.startswith("tests/") or "node_modules" in n or "__pycache__" in n]
-    other = [n for n in names if n.startswith("functions/") and n.count("/") > 1 and not n.startswith(f"functions/{name}/")]
+    other = [
+        n
+        for n in names
+        if n.startswith("functions/") and n.count("/") > 1 and not n.startswith(f"functions/{name}/")
+    ]
     assert other == []
     # the code in the zip is what gets imported (not the working tree)
     probe = (
@@ -97,10 +106,18 @@ def test_artifact_holds_handler_and_shared_and_nothing_else(name, tmp_path):
         "assert shared.__file__.startswith(sys.argv[1]), shared.__file__;"
         "assert callable(m.handler)"
     )
-    env = {"SUPABASE_DB_URL": "postgresql://x@127.0.0.1:1/x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-           "STRIPE_SECRET_KEY": "sk_x", "SUPABASE_URL": "http://x", "SUPABASE_JWT_SECRET": "s" * 40,
-           "SUPABASE_SERVICE_ROLE_KEY": "k", "PATH": "/usr/bin:/bin"}
-    subprocess.run([sys.executable, "-c", probe, str(tmp_path / "unzipped")], check=True, env=env, cwd=tmp_path)
+    env = {
+        "SUPABASE_DB_URL": "postgresql://x@127.0.0.1:1/x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "STRIPE_SECRET_KEY": "sk_x",
+        "SUPABASE_URL": "http://x",
+        "SUPABASE_JWT_SECRET": "s" * 40,
+        "SUPABASE_SERVICE_ROLE_KEY": "k",
+        "PATH": "/usr/bin:/bin",
+    }
+    subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "unzipped")], check=True, env=env, cwd=tmp_path
+    )
 
 
 def test_zips_are_reproducible(tmp_path):

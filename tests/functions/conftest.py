@@ -111,7 +111,9 @@ class Invoker:
         if self.way == "functions_framework":
             import functions_framework
 
-            loaded: Any = functions_framework.create_app(target=ref.target, source=str(ref.source)).test_client()
+            loaded: Any = functions_framework.create_app(
+                target=ref.target, source=str(ref.source)
+            ).test_client()
         elif self.way == "lambda":
             loaded = getattr(gateway.load_module(ref.source, fresh=True), ref.lambda_attr)
         else:
@@ -155,7 +157,9 @@ class Invoker:
         return Result(out["statusCode"], _merge(pairs), raw, self.way)
 
 
-def url_event(method: str, path: str, headers: Mapping[str, str], body: bytes, query: str = "") -> dict[str, Any]:
+def url_event(
+    method: str, path: str, headers: Mapping[str, str], body: bytes, query: str = ""
+) -> dict[str, Any]:
     """A Lambda function-URL event (payload format 2.0) as AWS sends it; the body always base64-encoded."""
     lower = {k.lower(): v for k, v in headers.items()}
     if body and "content-length" not in lower:
@@ -171,7 +175,13 @@ def url_event(method: str, path: str, headers: Mapping[str, str], body: bytes, q
             "accountId": "anonymous",
             "apiId": "abc123",
             "domainName": "abc123.lambda-url.eu-west-1.on.aws",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": lower.get("user-agent", "")},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": lower.get("user-agent", ""),
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": "$default",
@@ -277,14 +287,23 @@ class Tokens:
         """A valid user token signed with `alg` (HS256 test secret, ES256/RS256 published keys)."""
         return self.sign(self.claims(sub, **overrides), alg)
 
-    def sign(self, claims: Mapping[str, Any], alg: str = "HS256", kid: str | None = None, key: Any = None) -> str:
+    def sign(
+        self, claims: Mapping[str, Any], alg: str = "HS256", kid: str | None = None, key: Any = None
+    ) -> str:
         """Sign arbitrary claims; `key`/`kid` default to the published key for `alg`."""
         if alg == "HS256":
             return jwt.encode(dict(claims), key or self.secret, algorithm="HS256")
         if alg == "ES256":
-            return jwt.encode(dict(claims), key or self.keys.ec, algorithm="ES256", headers={"kid": kid or self.keys.ec_kid})
+            return jwt.encode(
+                dict(claims), key or self.keys.ec, algorithm="ES256", headers={"kid": kid or self.keys.ec_kid}
+            )
         if alg == "RS256":
-            return jwt.encode(dict(claims), key or self.keys.rsa, algorithm="RS256", headers={"kid": kid or self.keys.rsa_kid})
+            return jwt.encode(
+                dict(claims),
+                key or self.keys.rsa,
+                algorithm="RS256",
+                headers={"kid": kid or self.keys.rsa_kid},
+            )
         raise ValueError(alg)
 
     def service_jwt(self, **overrides: Any) -> str:

@@ -19,7 +19,9 @@ def test_healthy(invoke):
     stamp = datetime.fromisoformat(body["time"].replace("Z", "+00:00"))
     assert stamp.tzinfo is not None and before - timedelta(seconds=1) <= stamp <= datetime.now(UTC)
     assert body["database"]["reachable"] is True
-    assert isinstance(body["database"]["latency_ms"], float | int) and 0 <= body["database"]["latency_ms"] < 2000
+    assert (
+        isinstance(body["database"]["latency_ms"], float | int) and 0 <= body["database"]["latency_ms"] < 2000
+    )
 
 
 def test_public_even_with_a_bad_token(invoke):
@@ -45,8 +47,12 @@ def test_head_is_answered_like_get_without_a_body(invoke):
 
 
 def test_browser_preflight(invoke):
-    r = invoke("heartbeat", "OPTIONS", "/", headers={"Origin": "https://app.example.com",
-                                                     "Access-Control-Request-Method": "GET"})
+    r = invoke(
+        "heartbeat",
+        "OPTIONS",
+        "/",
+        headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"},
+    )
     assert r.status == 204 and r.headers["access-control-allow-origin"] == "https://app.example.com"
 
 
@@ -54,6 +60,10 @@ def test_service_logic_without_http():
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     up = service.heartbeat("1.2.3", lambda: now, lambda: 3.14159)
     down = service.heartbeat("1.2.3", lambda: now, lambda: None)
-    assert up.model_dump() == {"status": "ok", "version": "1.2.3", "time": now,
-                               "database": {"reachable": True, "latency_ms": 3.14}}
+    assert up.model_dump() == {
+        "status": "ok",
+        "version": "1.2.3",
+        "time": now,
+        "database": {"reachable": True, "latency_ms": 3.14},
+    }
     assert down.status == "degraded" and down.database.reachable is False and down.database.latency_ms is None

@@ -64,10 +64,22 @@ def bad_tokens(tokens, keyset):
         "no sub": (tokens.sign({k: v for k, v in tokens.claims().items() if k != "sub"}), "sub"),
         "empty sub": (tokens.sign(tokens.claims() | {"sub": ""}), "sub"),
         "anon key": (tokens.sign({"role": "anon", "iss": "supabase", "exp": now + 600}), "audience"),
-        "wrong HS256 secret": (tokens.sign(tokens.claims(), key="another-secret-that-is-long-enough-0123456789"), "signature"),
-        "ES256 signed by an unpublished key": (tokens.sign(tokens.claims(), "ES256", key=keyset.rogue), "signature"),
-        "ES256 with an unknown kid": (tokens.sign(tokens.claims(), "ES256", kid="nobody", key=keyset.rogue), "unknown"),
-        "RS256 token naming the EC key": (tokens.sign(tokens.claims(), "RS256", kid=keyset.ec_kid), "does not match"),
+        "wrong HS256 secret": (
+            tokens.sign(tokens.claims(), key="another-secret-that-is-long-enough-0123456789"),
+            "signature",
+        ),
+        "ES256 signed by an unpublished key": (
+            tokens.sign(tokens.claims(), "ES256", key=keyset.rogue),
+            "signature",
+        ),
+        "ES256 with an unknown kid": (
+            tokens.sign(tokens.claims(), "ES256", kid="nobody", key=keyset.rogue),
+            "unknown",
+        ),
+        "RS256 token naming the EC key": (
+            tokens.sign(tokens.claims(), "RS256", kid=keyset.ec_kid),
+            "does not match",
+        ),
         "tampered payload": (_tamper(tokens.user()), "signature"),
     }
 
@@ -132,7 +144,9 @@ def test_valid_user_tokens_run_as_authenticated_with_claims(invoke, probes, toke
 
 
 def test_leeway_accepts_a_token_expired_a_moment_ago(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers=tokens.bearer(tokens.user(exp=int(time.time()) - 3)), json=BODY)
+    r = invoke(
+        probes.user, "POST", "/", headers=tokens.bearer(tokens.user(exp=int(time.time()) - 3)), json=BODY
+    )
     assert r.status == 200
 
 
@@ -149,7 +163,9 @@ def test_service_role_jwt_is_the_service(invoke, probes, tokens):
 
 
 def test_expired_service_jwt_is_401(invoke, probes, tokens):
-    r = invoke(probes.service, "POST", "/", headers=tokens.bearer(tokens.service_jwt(exp=int(time.time()) - 600)))
+    r = invoke(
+        probes.service, "POST", "/", headers=tokens.bearer(tokens.service_jwt(exp=int(time.time()) - 600))
+    )
     _assert_401(r, "expired")
 
 

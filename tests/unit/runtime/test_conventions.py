@@ -25,27 +25,39 @@ def _imports(path: Path) -> list[tuple[str, int]]:
 def test_imports_use_full_package_paths(folder):
     """functions-framework loads main.py as top-level `main` with its folder on sys.path: a sibling import
     (`import models`, `from .service import x`) would pick up another function's module of the same name."""
-    siblings = {p.stem for p in folder.glob("*.py")} | {p.name for p in folder.iterdir() if (p / "__init__.py").exists()}
+    siblings = {p.stem for p in folder.glob("*.py")} | {
+        p.name for p in folder.iterdir() if (p / "__init__.py").exists()
+    }
     for path in folder.rglob("*.py"):
         for module, level in _imports(path):
             assert level == 0, f"{path.relative_to(ROOT)}: relative import"
-            assert module.split(".")[0] not in siblings, f"{path.relative_to(ROOT)}: import {module} by its full path"
+            assert module.split(".")[0] not in siblings, (
+                f"{path.relative_to(ROOT)}: import {module} by its full path"
+            )
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_service_role_only_where_the_docstring_says_why(folder):
-    uses = any("as_service(" in p.read_text() or "set local role service_role" in p.read_text().lower()
-               for p in folder.rglob("*.py"))
+    uses = any(
+        "as_service(" in p.read_text() or "set local role service_role" in p.read_text().lower()
+        for p in folder.rglob("*.py")
+    )
     if not uses:
         return
     doc = (ast.get_docstring(ast.parse((folder / "main.py").read_text())) or "").lower()
-    assert "service role" in doc and "because" in doc, f"{folder.name}/main.py must say why it uses the service role"
+    assert "service role" in doc and "because" in doc, (
+        f"{folder.name}/main.py must say why it uses the service role"
+    )
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_main_exposes_the_target_and_the_lambda_handler(folder):
     tree = ast.parse((folder / "main.py").read_text())
     functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-    assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-    assert folder.name in functions, f"functions-framework target {folder.name} missing in {folder.name}/main.py"
+    assigned = {
+        t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+    }
+    assert folder.name in functions, (
+        f"functions-framework target {folder.name} missing in {folder.name}/main.py"
+    )
     assert "handler" in assigned

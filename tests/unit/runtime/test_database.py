@@ -110,7 +110,9 @@ def test_statement_timeout_is_per_request_and_becomes_503(invoke, monkeypatch, f
 
 
 def test_statement_timeout_is_set_locally(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers=tokens.bearer(tokens.user()), json={"name": "A", "amount": "1"})
+    r = invoke(
+        probes.user, "POST", "/", headers=tokens.bearer(tokens.user()), json={"name": "A", "amount": "1"}
+    )
     assert r.json()["statement_timeout"] == "5s"
 
 
@@ -121,7 +123,9 @@ def test_nothing_session_scoped_survives_a_transaction(function_env):
         assert conn.execute("select current_user").fetchone()[0] == "authenticated"
         assert conn.execute("select auth.uid()::text").fetchone()[0] == claims["sub"]
     with shared_db_module.Database(settings).as_anon() as conn:
-        role, jwt_claims = conn.execute("select current_user, current_setting('request.jwt.claims', true)").fetchone()
+        role, jwt_claims = conn.execute(
+            "select current_user, current_setting('request.jwt.claims', true)"
+        ).fetchone()
     assert role == "anon" and claims["sub"] not in (jwt_claims or "")
     pool = shared_db_module.get_pool(settings)
     with pool.connection() as raw:
@@ -135,11 +139,17 @@ def test_a_failing_block_rolls_back(function_env, shared_db):
     with pytest.raises(RuntimeError):
         with shared_db_module.Database(settings).as_service() as conn:
             conn.execute(
-                "insert into public.system_logs (severity, source, message) values ('info', 'test', %s)", (marker,)
+                "insert into public.system_logs (severity, source, message) values ('info', 'test', %s)",
+                (marker,),
             )
             raise RuntimeError("boom")
     with psycopg.connect(shared_db.url) as conn:
-        assert conn.execute("select count(*) from public.system_logs where message = %s", (marker,)).fetchone()[0] == 0
+        assert (
+            conn.execute("select count(*) from public.system_logs where message = %s", (marker,)).fetchone()[
+                0
+            ]
+            == 0
+        )
 
 
 def test_as_user_refuses_claims_without_sub(function_env):
@@ -159,17 +169,29 @@ def test_unhandled_errors_are_copied_to_system_logs(invoke, probes, shared_db):
         ).fetchall()
     assert len(rows) == 1
     severity, source, message, stack, logger = rows[0]
-    assert (severity, source, message, logger) == ("error", "function:probe_boom", "unhandled RuntimeError", "odyssey.probe_boom")
+    assert (severity, source, message, logger) == (
+        "error",
+        "function:probe_boom",
+        "unhandled RuntimeError",
+        "odyssey.probe_boom",
+    )
     assert "Traceback" in stack
 
 
 def test_successful_requests_write_no_system_logs(invoke, probes, tokens, shared_db):
     rid = str(uuid.uuid4())
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "X-Request-Id": rid},
-               json={"name": "A", "amount": "1"})
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(tokens.user()), "X-Request-Id": rid},
+        json={"name": "A", "amount": "1"},
+    )
     assert r.status == 200
     with psycopg.connect(shared_db.url) as conn:
-        count = conn.execute("select count(*) from public.system_logs where correlation_id = %s", (uuid.UUID(rid),))
+        count = conn.execute(
+            "select count(*) from public.system_logs where correlation_id = %s", (uuid.UUID(rid),)
+        )
         assert count.fetchone()[0] == 0
 
 

@@ -101,6 +101,11 @@ def test_ready_lines_offer_a_curl_with_a_dev_token(seeded, monkeypatch):
     lines = gateway._ready_lines(gateway.build(fresh=True), db.url, 54999)
     assert lines[0].startswith("functions: heartbeat")
     curl = lines[-1]
-    assert curl.startswith('try: curl -H "Authorization: Bearer ') and "http://127.0.0.1:54999/functions/v1/heartbeat" in curl
+    assert (
+        curl.startswith('try: curl -H "Authorization: Bearer ')
+        and "http://127.0.0.1:54999/functions/v1/heartbeat" in curl
+    )
     token = curl.split("Bearer ", 1)[1].split('"', 1)[0]
-    assert jwt.decode(token, tokens.DEV_JWT_SECRET, algorithms=["HS256"], audience="authenticated")["sub"] == str(user_id)
+    assert jwt.decode(token, tokens.DEV_JWT_SECRET, algorithms=["HS256"], audience="authenticated")[
+        "sub"
+    ] == str(user_id)

@@ -23,14 +23,24 @@ def _problem(r, status: int, code: str) -> dict:
 
 
 def test_unparseable_json_is_400(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "Content-Type": "application/json"},
-               body=b'{"name": "Ada",')
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(tokens.user()), "Content-Type": "application/json"},
+        body=b'{"name": "Ada",',
+    )
     _problem(r, 400, "invalid-json")
 
 
 def test_validation_failure_is_422_listing_every_failing_field(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers=tokens.bearer(tokens.user()),
-               json={"name": "", "amount": "-1", "tags": ["a", "b", "c", "d"]})
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers=tokens.bearer(tokens.user()),
+        json={"name": "", "amount": "-1", "tags": ["a", "b", "c", "d"]},
+    )
     body = _problem(r, 422, "validation-failed")
     assert sorted(e["field"] for e in body["errors"]) == ["amount", "name", "tags"]
     assert all(e["message"] for e in body["errors"])
@@ -44,12 +54,16 @@ def test_missing_fields_are_422(invoke, probes, tokens):
 
 
 def test_float_money_with_too_many_decimals_is_rejected(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers=tokens.bearer(tokens.user()), json={"name": "A", "amount": 0.125})
+    r = invoke(
+        probes.user, "POST", "/", headers=tokens.bearer(tokens.user()), json={"name": "A", "amount": 0.125}
+    )
     assert _problem(r, 422, "validation-failed")["errors"][0]["field"] == "amount"
 
 
 def test_validation_input_is_not_echoed(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers=tokens.bearer(tokens.user()), json={"name": "x" * 41, "amount": "1"})
+    r = invoke(
+        probes.user, "POST", "/", headers=tokens.bearer(tokens.user()), json={"name": "x" * 41, "amount": "1"}
+    )
     assert "xxxxxxxxxx" not in r.body.decode()
 
 
@@ -70,21 +84,36 @@ def test_exactly_at_the_limit_is_accepted(invoke, probes, tokens):
     base = json.dumps({"name": "A", "amount": "1", "pad": ""})
     body = json.dumps({"name": "A", "amount": "1", "pad": "x" * (2048 - len(base))}).encode()
     assert len(body) == 2048
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "Content-Type": "application/json"},
-               body=body)
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(tokens.user()), "Content-Type": "application/json"},
+        body=body,
+    )
     assert r.status == 200, r.body
 
 
 def test_wrong_content_type_is_415(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "Content-Type": "text/plain"},
-               body=json.dumps(BODY))
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(tokens.user()), "Content-Type": "text/plain"},
+        body=json.dumps(BODY),
+    )
     body = _problem(r, 415, "unsupported-media-type")
     assert body["accepted"] == ["application/json"]
 
 
 def test_json_with_charset_is_accepted(invoke, probes, tokens):
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()),
-               "Content-Type": "application/json; charset=utf-8"}, body=json.dumps(BODY))
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(tokens.user()), "Content-Type": "application/json; charset=utf-8"},
+        body=json.dumps(BODY),
+    )
     assert r.status == 200
 
 
@@ -103,7 +132,9 @@ def test_request_id_is_echoed(invoke):
     assert r.headers["x-request-id"] == rid
 
 
-@pytest.mark.parametrize("bad", ["short", "has space in it", "x" * 200, "semi;colon-0001", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "bad", ["short", "has space in it", "x" * 200, "semi;colon-0001", "<script>alert(1)</script>"]
+)
 def test_insane_request_ids_are_replaced_by_a_uuid(invoke, bad):
     r = invoke("heartbeat", "GET", "/", headers={"X-Request-Id": bad})
     assert r.headers["x-request-id"] != bad
@@ -118,9 +149,16 @@ def test_generated_request_ids_are_unique_uuids(invoke):
 
 
 def test_cors_preflight_from_an_allowed_origin(invoke, probes):
-    r = invoke(probes.user, "OPTIONS", "/", headers={
-        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    r = invoke(
+        probes.user,
+        "OPTIONS",
+        "/",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert r.status == 204
     assert r.headers["access-control-allow-origin"] == ORIGIN
     assert "POST" in r.headers["access-control-allow-methods"]
@@ -130,13 +168,20 @@ def test_cors_preflight_from_an_allowed_origin(invoke, probes):
 
 
 def test_cors_preflight_from_a_foreign_origin_gets_no_grant(invoke, probes):
-    r = invoke(probes.user, "OPTIONS", "/", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    r = invoke(
+        probes.user,
+        "OPTIONS",
+        "/",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
     assert r.status == 204
     assert "access-control-allow-origin" not in r.headers
 
 
 def test_cors_headers_on_actual_responses_including_errors(invoke, probes, tokens):
-    ok = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "Origin": ORIGIN}, json=BODY)
+    ok = invoke(
+        probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "Origin": ORIGIN}, json=BODY
+    )
     denied = invoke(probes.user, "POST", "/", headers={"Origin": ORIGIN}, json=BODY)
     for r in (ok, denied):
         assert r.headers["access-control-allow-origin"] == ORIGIN
@@ -145,15 +190,22 @@ def test_cors_headers_on_actual_responses_including_errors(invoke, probes, token
 
 
 def test_options_on_a_function_without_cors_is_405(invoke, probes, tokens):
-    r = invoke(probes.service, "OPTIONS", "/", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    r = invoke(
+        probes.service, "OPTIONS", "/", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"}
+    )
     assert r.status == 405
     assert "access-control-allow-origin" not in r.headers
 
 
 def test_the_three_ways_agree(invoke, probes, tokens):
     """The same request gives the same status, problem body (minus the request id) and key headers."""
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(tokens.user()), "X-Request-Id": "same-id-0001"},
-               json={"name": "", "amount": "x"})
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(tokens.user()), "X-Request-Id": "same-id-0001"},
+        json={"name": "", "amount": "x"},
+    )
     assert r.status == 422
     assert r.json() == {
         "type": "urn:odyssey:problem:validation-failed",
@@ -162,7 +214,11 @@ def test_the_three_ways_agree(invoke, probes, tokens):
         "detail": "invalid field(s): name, amount",
         "code": "validation-failed",
         "errors": [
-            {"field": "name", "message": "String should have at least 1 character", "type": "string_too_short"},
+            {
+                "field": "name",
+                "message": "String should have at least 1 character",
+                "type": "string_too_short",
+            },
             {"field": "amount", "message": "Input should be a valid decimal", "type": "decimal_parsing"},
         ],
         "request_id": "same-id-0001",

@@ -31,7 +31,7 @@ def test_headers_are_case_insensitive_and_multi_valued():
     assert "text/plain" not in repr(h) and "a=1" not in repr(h)
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**12, max_value=10**12))
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**12), max_value=10**12))
 def test_money_round_trips_exactly_as_a_string(amount):
     out = json.loads(dumps({"amount": amount}))
     assert isinstance(out["amount"], str) and Decimal(out["amount"]) == amount
@@ -40,11 +40,21 @@ def test_money_round_trips_exactly_as_a_string(amount):
 def test_json_encoding_of_common_types():
     stamp = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     uid = uuid.uuid4()
-    assert json.loads(dumps({"t": stamp, "u": uid, "s": {1}})) == {"t": "2026-12-01T12:00:00+00:00", "u": str(uid), "s": [1]}
+    assert json.loads(dumps({"t": stamp, "u": uid, "s": {1}})) == {
+        "t": "2026-12-01T12:00:00+00:00",
+        "u": str(uid),
+        "s": [1],
+    }
     assert Response.json({"é": 1}).body == '{"é":1}'.encode()
 
 
-@given(st.text(alphabet=st.characters(codec="ascii", categories=["L", "N"]) | st.sampled_from("._:-"), min_size=1, max_size=200))
+@given(
+    st.text(
+        alphabet=st.characters(codec="ascii", categories=["L", "N"]) | st.sampled_from("._:-"),
+        min_size=1,
+        max_size=200,
+    )
+)
 def test_request_ids_are_kept_only_when_sane(candidate):
     out = accept_request_id(candidate)
     sane = 8 <= len(candidate) <= 128 and candidate[0].isalnum()
@@ -56,23 +66,32 @@ def test_request_ids_are_kept_only_when_sane(candidate):
 def test_correlation_uuid_is_stable_and_passes_uuids_through():
     rid = str(uuid.uuid4())
     assert correlation_uuid(rid) == uuid.UUID(rid)
-    assert correlation_uuid("req-abc-123") == correlation_uuid("req-abc-123") != correlation_uuid("req-abc-124")
+    assert (
+        correlation_uuid("req-abc-123") == correlation_uuid("req-abc-123") != correlation_uuid("req-abc-124")
+    )
 
 
 def test_request_json_and_content_type():
-    req = Request("POST", headers=Headers({"Content-Type": "Application/JSON; charset=utf-8"}), body=b'{"a": 1}')
+    req = Request(
+        "POST", headers=Headers({"Content-Type": "Application/JSON; charset=utf-8"}), body=b'{"a": 1}'
+    )
     assert req.content_type == "application/json" and req.json() == {"a": 1}
     assert Request("POST").json() == {}
 
 
 def test_problem_documents():
-    resp = problem_response(RequestValidationError([{"field": "a", "message": "m", "type": "t"}]), "rid-12345678")
+    resp = problem_response(
+        RequestValidationError([{"field": "a", "message": "m", "type": "t"}]), "rid-12345678"
+    )
     body = json.loads(resp.body)
     assert resp.status == 422 and resp.headers.get("Content-Type") == "application/problem+json"
-    assert body["errors"] == [{"field": "a", "message": "m", "type": "t"}] and body["request_id"] == "rid-12345678"
+    assert (
+        body["errors"] == [{"field": "a", "message": "m", "type": "t"}]
+        and body["request_id"] == "rid-12345678"
+    )
     unauthorized = problem_response(UnauthorizedError('bad "quoted" token'), "rid-12345678")
     assert unauthorized.headers.get("WWW-Authenticate") == (
-        "Bearer realm=\"odyssey\", error=\"invalid_token\", error_description=\"bad 'quoted' token\""
+        'Bearer realm="odyssey", error="invalid_token", error_description="bad \'quoted\' token"'
     )
 
 

@@ -67,6 +67,8 @@ def test_authenticator_uses_the_injected_client(keyset, tokens):
 
 
 def test_hs256_refused_when_no_secret_is_configured(tokens, keyset):
-    auth = Authenticator(FunctionSettings(SUPABASE_URL="http://i.example"), http_get=Recorder([keyset.jwks()]))
+    auth = Authenticator(
+        FunctionSettings(SUPABASE_URL="http://i.example"), http_get=Recorder([keyset.jwks()])
+    )
     with pytest.raises(UnauthorizedError, match="HS256"):
         auth.principal_from_token(tokens.user())

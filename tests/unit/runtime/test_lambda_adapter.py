@@ -32,7 +32,12 @@ def test_default_scheduled_event_runs_as_the_service(probe_module):
     }
     out = probe_module.handler_service(event, None)
     assert out["statusCode"] == 200
-    assert out["body"] == {"db_role": "service_role", "via": "trusted_event", "trigger": "schedule", "input": {}}
+    assert out["body"] == {
+        "db_role": "service_role",
+        "via": "trusted_event",
+        "trigger": "schedule",
+        "input": {},
+    }
     assert out["requestId"] == "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa"  # the event id, when Lambda gives none
 
 
@@ -54,7 +59,9 @@ def test_rule_input_becomes_the_body(probe_module):
 
 
 def test_a_scheduled_event_cannot_reach_a_user_function(probe_module):
-    out = probe_module.handler_user({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, None)
+    out = probe_module.handler_user(
+        {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, None
+    )
     assert out["statusCode"] == 403
     assert out["body"]["code"] == "forbidden"
 
@@ -62,13 +69,17 @@ def test_a_scheduled_event_cannot_reach_a_user_function(probe_module):
 def test_a_url_event_never_counts_as_scheduled(probe_module):
     """A function URL caller cannot pose as EventBridge by sending an EventBridge-shaped body."""
     body = json.dumps({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}).encode()
-    out = probe_module.handler_service(url_event("POST", "/", {"content-type": "application/json"}, body), None)
+    out = probe_module.handler_service(
+        url_event("POST", "/", {"content-type": "application/json"}, body), None
+    )
     assert out["statusCode"] == 401
 
 
 def test_url_event_decoding():
     raw = b'{"a": "\xc3\xa9"}'
-    event = url_event("POST", "/sub/path", {"Content-Type": "application/json", "Cookie": "a=1; b=2"}, raw, "x=1&x=2&y=")
+    event = url_event(
+        "POST", "/sub/path", {"Content-Type": "application/json", "Cookie": "a=1; b=2"}, raw, "x=1&x=2&y="
+    )
     req = request_from_url_event(event)
     assert req.method == "POST" and req.path == "/sub/path"
     assert req.body == raw
@@ -89,7 +100,10 @@ def test_url_response_shapes_text_binary_and_cookies():
     assert out["body"] == '{"ok":true}' and out["isBase64Encoded"] is False
     assert out["cookies"] == ["a=1", "b=2"]
     assert out["headers"]["vary"] == "Origin, Accept"
-    binary = Response(200, b"\x89PNG\x00", )
+    binary = Response(
+        200,
+        b"\x89PNG\x00",
+    )
     binary.headers.add("Content-Type", "image/png")
     out = url_response(binary)
     assert out["isBase64Encoded"] is True and base64.b64decode(out["body"]) == b"\x89PNG\x00"
@@ -105,5 +119,7 @@ def test_lambda_path_imports_neither_flask_nor_functions_framework():
         "bad=[n for n in ('flask','functions_framework','werkzeug','jwt','psycopg','supabase','stripe','boto3') if n in sys.modules];"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=gateway.ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=gateway.ROOT
+    )
     assert out.stdout.strip() == ""

@@ -18,7 +18,11 @@ def test_every_line_carries_the_request_context(capfd):
     logger = logs.get_logger("demo")
     with logs.request_context("demo", "req-123456"):
         logs.bind(organization_id=7, email="ada@example.com", access_token="abc")
-        logger.info("hello %s", "world", extra={"duration_ms": 1.5, "password": "hunter2", "nested": {"api_key": "k", "n": 1}})
+        logger.info(
+            "hello %s",
+            "world",
+            extra={"duration_ms": 1.5, "password": "hunter2", "nested": {"api_key": "k", "n": 1}},
+        )
     (line,) = [x for x in _lines(capfd) if x["message"] == "hello world"]
     assert line["function"] == "demo" and line["request_id"] == "req-123456" and line["level"] == "info"
     assert line["organization_id"] == 7 and line["duration_ms"] == 1.5
@@ -32,13 +36,20 @@ def test_every_line_carries_the_request_context(capfd):
 def test_request_log_line_has_status_duration_and_user(invoke, probes, tokens, capfd):
     sub = uuid.uuid4()
     token = tokens.user(sub, email="grace@example.com")
-    r = invoke(probes.user, "POST", "/", headers={**tokens.bearer(token), "X-Request-Id": "log-check-0001"},
-               json={"name": "Grace", "amount": "3.00"})
+    r = invoke(
+        probes.user,
+        "POST",
+        "/",
+        headers={**tokens.bearer(token), "X-Request-Id": "log-check-0001"},
+        json={"name": "Grace", "amount": "3.00"},
+    )
     assert r.status == 200
     err = capfd.readouterr().err
     assert token not in err and "grace@example.com" not in err and "Grace" not in err
     lines = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
-    (done,) = [x for x in lines if x.get("request_id") == "log-check-0001" and x["message"] == "request handled"]
+    (done,) = [
+        x for x in lines if x.get("request_id") == "log-check-0001" and x["message"] == "request handled"
+    ]
     assert done["status"] == 200 and done["method"] == "POST" and done["function"] == "probe_user"
     assert done["user_id"] == str(sub) and done["duration_ms"] >= 0 and done["caller"] == "user"
 

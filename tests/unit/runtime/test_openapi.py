@@ -19,7 +19,9 @@ def test_every_function_appears_and_the_document_validates(function_env, monkeyp
     assert doc["openapi"] == "3.1.0"
     assert {p.removeprefix("/functions/v1/") for p in doc["paths"]} == folders
     beat = doc["paths"]["/functions/v1/heartbeat"]["get"]
-    assert beat["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/HeartbeatResponse"}
+    assert beat["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HeartbeatResponse"
+    }
     assert "HeartbeatResponse" in doc["components"]["schemas"]
     assert beat["security"] == []
     degraded = beat["responses"]["503"]["content"]["application/json"]["schema"]
@@ -46,7 +48,9 @@ def test_probe_models_become_request_and_response_schemas(function_env, probes):
     doc = openapi.build(eps)
     validate(doc)
     op = doc["paths"]["/functions/v1/probe-user"]["post"]
-    assert op["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/EchoIn"}
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EchoIn"
+    }
     assert set(op["responses"]) >= {"200", "400", "401", "403", "405", "413", "415", "422", "500", "503"}
     assert op["security"] == [{"bearer": []}]
     assert doc["components"]["schemas"]["EchoIn"]["required"] == ["name", "amount"]

@@ -7,7 +7,13 @@ from pydantic import ValidationError
 
 from shared.webhooks import DatabaseWebhook
 
-INSERT = {"type": "INSERT", "table": "invoices", "schema": "public", "record": {"id": 7, "total": "10.00"}, "old_record": None}
+INSERT = {
+    "type": "INSERT",
+    "table": "invoices",
+    "schema": "public",
+    "record": {"id": 7, "total": "10.00"},
+    "old_record": None,
+}
 UPDATE = {**INSERT, "type": "UPDATE", "old_record": {"id": 7, "total": "9.00"}}
 DELETE = {"type": "DELETE", "table": "invoices", "schema": "public", "record": None, "old_record": {"id": 7}}
 
@@ -38,8 +44,15 @@ def test_invalid_payloads(payload):
 
 def test_receiver_through_every_way(invoke, probes, tokens):
     ok = invoke(probes.dbhook, "POST", "/", headers=tokens.bearer(tokens.service_key), json=UPDATE)
-    assert ok.status == 200 and ok.json() == {"type": "UPDATE", "table": "invoices", "schema": "public", "id": 7}
-    bad = invoke(probes.dbhook, "POST", "/", headers=tokens.bearer(tokens.service_key), json={**INSERT, "record": None})
+    assert ok.status == 200 and ok.json() == {
+        "type": "UPDATE",
+        "table": "invoices",
+        "schema": "public",
+        "id": 7,
+    }
+    bad = invoke(
+        probes.dbhook, "POST", "/", headers=tokens.bearer(tokens.service_key), json={**INSERT, "record": None}
+    )
     assert bad.status == 422 and bad.headers["content-type"] == "application/problem+json"
     as_user = invoke(probes.dbhook, "POST", "/", headers=tokens.bearer(tokens.user()), json=UPDATE)
     assert as_user.status == 403

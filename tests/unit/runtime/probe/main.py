@@ -41,15 +41,25 @@ class EchoOut(BaseModel):
     amount: Decimal
 
 
-@function(name="probe_user", methods=("POST",), auth="user", request_model=EchoIn, response_model=EchoOut,
-          settings=Settings, cors=True, max_body_bytes=2048)
+@function(
+    name="probe_user",
+    methods=("POST",),
+    auth="user",
+    request_model=EchoIn,
+    response_model=EchoOut,
+    settings=Settings,
+    cors=True,
+    max_body_bytes=2048,
+)
 def probe_user(call: Call[Settings]) -> EchoOut:
     """Echo the body and the database identity seen under `as_user` (RLS identity)."""
     with call.db.as_user() as conn:
         uid, role, timeout = conn.execute(
             "select auth.uid()::text, current_user::text, current_setting('statement_timeout')"
         ).fetchone()
-    return EchoOut(uid=uid, db_role=role, statement_timeout=timeout, name=call.body.name, amount=call.body.amount)
+    return EchoOut(
+        uid=uid, db_role=role, statement_timeout=timeout, name=call.body.name, amount=call.body.amount
+    )
 
 
 @function(name="probe_service", methods=("POST",), auth="service", settings=Settings, content_types=())
@@ -69,7 +79,10 @@ def probe_service(call: Call[Settings]) -> dict[str, object]:
 @function(name="probe_any", methods=("GET",), auth="user_or_service", settings=Settings)
 def probe_any(call: Call[Settings]) -> dict[str, object]:
     """Either a user or the service."""
-    return {"kind": call.principal.kind, "user_id": str(call.principal.user_id) if call.principal.user_id else None}
+    return {
+        "kind": call.principal.kind,
+        "user_id": str(call.principal.user_id) if call.principal.user_id else None,
+    }
 
 
 @function(name="probe_boom", methods=("GET",), auth="public", settings=Settings)
@@ -78,11 +91,18 @@ def probe_boom(call: Call[Settings]) -> None:
     raise RuntimeError("internal detail: password=hunter2")
 
 
-@function(name="probe_dbhook", methods=("POST",), auth="service", request_model=DatabaseWebhook, settings=Settings)
+@function(
+    name="probe_dbhook", methods=("POST",), auth="service", request_model=DatabaseWebhook, settings=Settings
+)
 def probe_dbhook(call: Call[Settings]) -> dict[str, object]:
     """A database-webhook receiver: service credential + the validated payload."""
     hook: DatabaseWebhook = call.body
-    return {"type": hook.type, "table": hook.table, "schema": hook.schema_, "id": (hook.record or hook.old_record or {}).get("id")}
+    return {
+        "type": hook.type,
+        "table": hook.table,
+        "schema": hook.schema_,
+        "id": (hook.record or hook.old_record or {}).get("id"),
+    }
 
 
 handler_user = lambda_handler(probe_user)
