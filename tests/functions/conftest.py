@@ -19,7 +19,8 @@ serves the test JWKS), SUPABASE_JWT_SECRET, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_
 shared test database), ODYSSEY_CORS_ORIGINS=https://app.example.com. `tokens` mints user/service tokens
 (HS256 with the test secret, ES256/RS256 with keys published in that JWKS); `tokens.service_key` is the exact
 SUPABASE_SERVICE_ROLE_KEY and `tokens.service_jwt()` a service_role JWT. `invoke.load(fn)` loads a function
-before a timing starts; `invoke.way` says which way runs; `url_event(...)` builds a function-URL event.
+before a timing starts; `invoke.scheduled(fn, payload)` runs it as a schedule would (EventBridge event on Lambda,
+a service-key POST elsewhere); `invoke.way` says which way runs; `url_event(...)` builds a function-URL event.
 """
 
 from __future__ import annotations
@@ -155,6 +156,34 @@ class Invoker:
         raw = base64.b64decode(out["body"]) if out.get("isBase64Encoded") else out["body"].encode()
         pairs = list(out["headers"].items()) + [("set-cookie", c) for c in out.get("cookies", [])]
         return Result(out["statusCode"], _merge(pairs), raw, self.way)
+
+    def scheduled(self, fn: str | FunctionRef, payload: Any = None) -> Result:
+        """What a schedule does: Lambda gets the EventBridge event itself (`payload` as the rule's Input, or the
+        default Scheduled Event when None); functions-framework and the gateway get what cron sends, a POST with
+        the service key and `payload` as JSON. The Result's body is JSON in every way."""
+        ref = FunctionRef.named(fn) if isinstance(fn, str) else fn
+        if self.way != "lambda":
+            headers = {"Authorization": f"Bearer {TEST_SERVICE_KEY}"}
+            return self(ref, "POST", "/", headers=headers, json=payload if payload is not None else {})
+        event = (
+            payload
+            if payload is not None
+            else {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "region": "eu-west-1",
+                "resources": ["arn:aws:events:eu-west-1:123456789012:rule/test"],
+                "detail": {},
+            }
+        )
+        out = self._load(ref)(event, None)
+        body = out["body"]
+        raw = jsonlib.dumps(body).encode() if not isinstance(body, str) else body.encode()
+        return Result(out["statusCode"], {"x-request-id": out.get("requestId") or ""}, raw, self.way)
 
 
 def url_event(

@@ -123,3 +123,11 @@ def test_lambda_path_imports_neither_flask_nor_functions_framework():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=gateway.ROOT
     )
     assert out.stdout.strip() == ""
+
+
+def test_scheduled_helper_gives_the_same_answer_every_way(invoke, probes):
+    r = invoke.scheduled(probes.service, {"period": "2026-11"})
+    assert r.status == 200
+    body = r.json()
+    assert body["db_role"] == "service_role" and body["input"] == {"period": "2026-11"}
+    assert body["trigger"] == ("schedule" if invoke.way == "lambda" else "http")
