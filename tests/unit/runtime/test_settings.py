@@ -94,3 +94,22 @@ def test_version_matches_pyproject():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert data["project"]["version"] == VERSION
     assert re.fullmatch(r"\d+\.\d+\.\d+", VERSION)
+
+
+def test_an_endpoint_can_be_rebuilt_with_other_settings(clean_env):
+    from devkit import gateway
+    from shared.http import Request
+
+    clean_env.setenv("SUPABASE_DB_URL", "postgresql://nobody@127.0.0.1:1/x")
+    clean_env.setenv("ODYSSEY_DB_POOL_TIMEOUT_S", "0.2")
+    module = gateway.load_module(ROOT / "functions" / "heartbeat" / "main.py", fresh=True)
+    ep = module.heartbeat.endpoint
+    other = ep.with_settings(ep.settings.model_copy(update={"version": "7.7.7"}))
+    assert other is not ep and other.methods == ep.methods and other.responses == ep.responses
+    try:
+        body = other.handle(Request("GET")).json_body()
+    finally:
+        from shared.db import close_pools
+
+        close_pools()
+    assert body["version"] == "7.7.7" and body["database"]["reachable"] is False
