@@ -57,10 +57,13 @@ class SqlStore:
         self._locked: set[str] = set()
 
     def lock(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            if key not in self._locked:
-                self.conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7155))", (key,))
-                self._locked.add(key)
+        wanted = [k for k in keys if k not in self._locked]
+        if wanted:
+            # one statement; the function scan returns the array's elements in order, so locks follow it
+            self.conn.execute(
+                "select count(pg_advisory_xact_lock(hashtextextended(k, 7155)))"
+                " from unnest(%s::text[]) with ordinality as t(k, n)", (wanted,))
+            self._locked.update(wanted)
 
     @staticmethod
     def _stored(kind: str, row: Sequence[Any]) -> Stored:
@@ -170,10 +173,12 @@ class SqlStore:
              plan.price_monthly, plan.price_monthly, plan.price_yearly, plan.price_yearly))
 
     def put_subscription(self, row: SubscriptionRow) -> None:
-        got = self.conn.execute(
-            "insert into public.subscriptions as s (organization_id, plan_id, stripe_subscription_id, status,"
-            " current_period_start, current_period_end, cancel_at_period_end, cancelled_at, trial_start, trial_end,"
-            " stripe_status, stripe_customer_id, stripe_price_id, last_event_created)"
+        plan = row.plan_id if row.status in service.LIVE_STATUSES else None
+        # one statement: the row, the organization's current plan, and the link from its invoices' payments
+        self.conn.execute(
+            "with s as (insert into public.subscriptions as s (organization_id, plan_id, stripe_subscription_id,"
+            " status, current_period_start, current_period_end, cancel_at_period_end, cancelled_at, trial_start,"
+            " trial_end, stripe_status, stripe_customer_id, stripe_price_id, last_event_created)"
             " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " on conflict (organization_id) do update set plan_id = excluded.plan_id,"
             " stripe_subscription_id = excluded.stripe_subscription_id, status = excluded.status,"
@@ -182,19 +187,15 @@ class SqlStore:
             " trial_start = excluded.trial_start, trial_end = excluded.trial_end,"
             " stripe_status = excluded.stripe_status, stripe_customer_id = excluded.stripe_customer_id,"
             " stripe_price_id = excluded.stripe_price_id, last_event_created = excluded.last_event_created"
-            " returning id",
+            " returning s.id, s.organization_id, s.stripe_subscription_id),"
+            " o as (update public.organizations set subscription_id = %s, updated_at = now()"
+            "  where id = %s and subscription_id is distinct from %s)"
+            " update public.payments p set subscription_id = s.id from s where p.organization_id = s.organization_id"
+            " and p.stripe_subscription_id = s.stripe_subscription_id and p.subscription_id is distinct from s.id",
             (row.organization_id, row.plan_id, row.stripe_subscription_id, row.status, row.current_period_start,
              row.current_period_end, row.cancel_at_period_end, row.cancelled_at, row.trial_start, row.trial_end,
-             row.stripe_status, row.stripe_customer_id, row.stripe_price_id, row.last_event_created)).fetchone()
-        assert got is not None
-        plan = row.plan_id if row.status in service.LIVE_STATUSES else None
-        self.conn.execute(
-            "update public.organizations set subscription_id = %s, updated_at = now()"
-            " where id = %s and subscription_id is distinct from %s", (plan, row.organization_id, plan))
-        self.conn.execute(
-            "update public.payments set subscription_id = %s where organization_id = %s"
-            " and stripe_subscription_id = %s and subscription_id is distinct from %s",
-            (got[0], row.organization_id, row.stripe_subscription_id, got[0]))
+             row.stripe_status, row.stripe_customer_id, row.stripe_price_id, row.last_event_created,
+             plan, row.organization_id, plan))
 
     def put_payment(self, row: PaymentRow) -> None:
         key = "stripe_invoice_id" if row.stripe_invoice_id else "stripe_payment_intent_id"

@@ -23,9 +23,15 @@ SECRET_A, SECRET_B = "whsec_test_first_0123456789", "whsec_test_second_012345678
 
 @dataclass
 class Hook:
-    """The endpoint, loaded with the test database's URL and two webhook secrets (rotation)."""
+    """The endpoint, loaded with the test database's URL and two webhook secrets (rotation).
+
+    `frozen` (unix seconds), when set, is the time the endpoint's signature check sees."""
 
     endpoint: Endpoint
+    frozen: float | None = None
+
+    def time(self) -> float:
+        return time.time() if self.frozen is None else self.frozen
 
     def post(self, body: bytes, header: str | None) -> Response:
         headers = Headers({"Content-Type": "application/json; charset=utf-8"})
@@ -47,7 +53,10 @@ def load_hook(monkeypatch: pytest.MonkeyPatch, db_url: str, **env: str) -> Hook:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     module = gateway.load_module(MAIN, fresh=True)
-    return Hook(module.stripe_webhook.endpoint)
+    hook = Hook(module.stripe_webhook.endpoint)
+    # main.py reads the clock as `time.time()`: give this copy of the module a clock the test can freeze
+    module.time = type("Clock", (), {"time": staticmethod(hook.time)})
+    return hook
 
 
 @pytest.fixture
