@@ -360,7 +360,10 @@ class _Projector:
                 if not s.organization_exists(org):
                     self.rejected = "client_reference_id names no organization"
                     return None
-                s.bind(Binding(stripe_customer_id=cs.customer, organization_id=org))
+                # a customer.deleted that arrived first still tombstones the binding it now gets
+                gone = s.get("customer", cs.customer)
+                s.bind(Binding(stripe_customer_id=cs.customer, organization_id=org,
+                               deleted=bool(gone and gone.snap.deleted)))
                 self.customer(cs.customer, with_invoices=True)
                 s.resolve_pending(f"customer:{cs.customer}")
             elif current.organization_id != org:

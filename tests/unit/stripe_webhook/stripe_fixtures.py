@@ -70,8 +70,8 @@ class MemoryStore:
     def bind(self, binding: Binding) -> None:
         self.bindings[binding.stripe_customer_id] = binding
         if binding.deleted:
-            if self.org_customer.get(binding.organization_id) == binding.stripe_customer_id:
-                self.org_customer[binding.organization_id] = None
+            if self.org_customer.get(binding.organization_id) in (binding.stripe_customer_id, None):
+                self.org_customer[binding.organization_id] = None  # like organizations.stripe_customer_id null
         else:
             self.org_customer[binding.organization_id] = binding.stripe_customer_id
 

@@ -336,3 +336,17 @@ def test_price_and_product_events_keep_plans_in_step() -> None:
                                                            (12340, "kwd", "12.34"), (1, "eur", "0.01")])
 def test_minor_units(amount: int, currency: str, major: str) -> None:
     assert to_major(amount, currency) == Decimal(major)
+
+
+def test_customer_deleted_before_its_checkout_still_tombstones() -> None:
+    f = EventFactory()
+    events = [ev(e) for e in f.lifecycle(ORG, "E", t0=T0)]
+    deleted = ev(f.event("customer.deleted", {"id": "cus_E", "object": "customer", "deleted": True}, T0 + 1000))
+    finals = []
+    for order in itertools.permutations([events[0], events[1], deleted]):
+        st = run(order)
+        finals.append(st.final_rows())
+        assert st.org_customer.get(ORG) is None, [e.type for e in order]
+        assert st.bindings["cus_E"].deleted
+    assert all(r == finals[0] for r in finals)
+    assert finals[0]["subscriptions"][0]["organization_id"] == ORG  # late events still reach the tenant
