@@ -185,8 +185,12 @@ revoke all on onyx.tracking_events from public, anon, authenticated, service_rol
 grant select on onyx.tracking_events to authenticated;
 grant select, insert, update, delete on onyx.tracking_events to service_role;
 
--- The one write path for the public. SECURITY DEFINER because its callers (anon visitors of a bio page) have,
--- by design, no privilege on tracking_events and no right to touch the page counters. It is safe to expose:
+-- The one write path for the public: onyx.record_tracking_event (below), a SECURITY INVOKER RPC that calls
+-- this SECURITY DEFINER implementation. The implementation lives in the unexposed schema `private` (so the
+-- advisor's "security definer function executable by anon" lints stay clean: nothing in an exposed schema
+-- runs with raised rights) and is the only private function anon may execute. It needs raised rights because
+-- its callers (anon visitors of a bio page) have, by design, no privilege on tracking_events and no right to
+-- touch the page counters. It is safe to call:
 --   * the source must be a published bio page (event 'view') or a block of a published page (event 'click');
 --     the agency is taken from that row, never from the caller;
 --   * it inserts exactly one row and advances exactly the matching counters, nothing else;
@@ -194,7 +198,7 @@ grant select, insert, update, delete on onyx.tracking_events to service_role;
 --     is refused; the function hashes nothing itself;
 --   * free-text fields are length-checked; search_path is empty and every name is schema-qualified.
 -- Errors: 22023 (invalid parameter) for bad input, P0002 (no data found) for an unknown or unpublished source.
-create function onyx.record_tracking_event(
+create function private.record_tracking_event(
   p_source_type text,
   p_source_id uuid,
   p_event_type text,
@@ -262,9 +266,36 @@ begin
   end if;
 end
 $$;
+comment on function private.record_tracking_event(text, uuid, text, text, text, text, text) is
+  'Implementation of onyx.record_tracking_event (SECURITY DEFINER, see the migration). Raises 22023 on bad '
+  'input, P0002 on an unknown or unpublished source.';
+revoke all on function private.record_tracking_event(text, uuid, text, text, text, text, text) from public;
+grant usage on schema private to anon;
+grant execute on function private.record_tracking_event(text, uuid, text, text, text, text, text)
+  to anon, authenticated, service_role;
+
+create function onyx.record_tracking_event(
+  p_source_type text,
+  p_source_id uuid,
+  p_event_type text,
+  p_ip_hash text default null,
+  p_user_agent text default null,
+  p_referrer text default null,
+  p_device_type text default null
+)
+returns void
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$
+  select private.record_tracking_event(
+    p_source_type, p_source_id, p_event_type, p_ip_hash, p_user_agent, p_referrer, p_device_type
+  )
+$$;
 comment on function onyx.record_tracking_event(text, uuid, text, text, text, text, text) is
-  'Public RPC (SECURITY DEFINER, see the migration): records a view of a published bio page or a click on a '
-  'block of one, with a caller-computed SHA-256 ip_hash. Raises 22023 on bad input, P0002 on an unknown source.';
+  'Public RPC: records a view of a published bio page or a click on a block of one, with a caller-computed '
+  'SHA-256 ip_hash. Raises 22023 on bad input, P0002 on an unknown or unpublished source.';
 revoke all on function onyx.record_tracking_event(text, uuid, text, text, text, text, text) from public;
 grant execute on function onyx.record_tracking_event(text, uuid, text, text, text, text, text)
   to anon, authenticated, service_role;

@@ -37,10 +37,16 @@ UPDATED_AT_KEPT_BY_WRITER: dict[str, str] = {
 }
 
 # SECURITY DEFINER functions in an exposed schema that anon/authenticated may call as RPCs, with the reason.
-SECURITY_DEFINER_RPC_ALLOW_LIST: dict[str, str] = {
-    # OnyxOS link analytics: anonymous visitors of a published bio page record a view/click; the function
-    # validates its input and stores only a hash of the IP (see the onyx_social migration).
-    "onyx.record_tracking_event": "anonymous tracking of bio-page views and clicks",
+# Empty on purpose: Supabase's advisor warns about every such function (lints 0028/0029), so an RPC that
+# needs raised rights is a SECURITY INVOKER wrapper over an implementation in the unexposed schema private.
+SECURITY_DEFINER_RPC_ALLOW_LIST: dict[str, str] = {}
+
+# Functions in the unexposed schemas that anon may execute, with the reason.
+ANON_PRIVATE_EXECUTE_ALLOW_LIST: dict[str, str] = {
+    # OnyxOS link analytics: anonymous visitors of a published bio page record a view/click through the
+    # invoker RPC onyx.record_tracking_event; this implementation validates its input and stores only a
+    # hash of the IP (see the onyx_social migration).
+    "private.record_tracking_event(text,uuid,text,text,text,text,text)": "anonymous bio-page views and clicks",
 }
 
 # Tables anon may read (SELECT), with the reason. Anon may write nowhere.
@@ -277,7 +283,7 @@ def test_private_helpers_are_not_executable_by_anon(db: psycopg.Connection) -> N
         "select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
         " where n.nspname in ('private', 'ops') and has_function_privilege('anon', p.oid, 'execute') order by 1",
     )
-    assert executable == []
+    assert [f for (f,) in executable if f not in ANON_PRIVATE_EXECUTE_ALLOW_LIST] == []
 
 
 def test_anon_has_no_write_privilege_anywhere(db: psycopg.Connection) -> None:

@@ -297,10 +297,15 @@ def test_anon_reads_published_bio_pages_and_nothing_else(db: psycopg.Connection,
             continue
         _refused(db, psycopg.errors.InsufficientPrivilege, f"select 1 from onyx.{table} limit 1", role="anon")
     callable_by_anon = db.execute(
-        "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        "select n.nspname, p.proname, p.prosecdef from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
         " where n.nspname in ('onyx', 'private') and has_function_privilege('anon', p.oid, 'EXECUTE')"
+        " order by 1"
     ).fetchall()
-    assert callable_by_anon == [("record_tracking_event",)]
+    # the public RPC runs with the caller's rights; only its unexposed implementation is a definer
+    assert callable_by_anon == [
+        ("onyx", "record_tracking_event", False),
+        ("private", "record_tracking_event", True),
+    ]
 
 
 def _hash(ip: str) -> str:
