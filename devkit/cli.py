@@ -38,11 +38,13 @@ def local_cluster() -> Cluster:
     return Cluster(data_dir=data_dir, port=port)
 
 
-def target_urls(database_url: str | None) -> tuple[str, str | None, Cluster | None]:
+def target_urls(
+    database_url: str | None, superuser_url: str | None = None
+) -> tuple[str, str | None, Cluster | None]:
     """(application URL, superuser URL or None, the local cluster if that is the target)."""
     url = database_url or os.environ.get("SUPABASE_DB_URL")
     if url:
-        return url, None, None
+        return url, superuser_url, None
     cluster = local_cluster()
     cluster.start()
     return cluster.url(), cluster.superuser_url(), cluster
@@ -83,7 +85,7 @@ def cmd_db_url(_: argparse.Namespace) -> None:
 
 
 def cmd_db_migrate(args: argparse.Namespace) -> None:
-    url, su_url, _ = target_urls(args.database_url)
+    url, su_url, _ = target_urls(args.database_url, args.superuser_url)
     _print_migrated(migrate.migrate(url, superuser_url=su_url))
 
 
@@ -108,7 +110,7 @@ def _seed(url: str, scale: str) -> None:
 
 
 def cmd_db_seed(args: argparse.Namespace) -> None:
-    url, su_url, _ = target_urls(args.database_url)
+    url, su_url, _ = target_urls(args.database_url, args.superuser_url)
     migrate.migrate(url, superuser_url=su_url)
     _seed(url, args.scale)
 
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         db.add_parser(name).set_defaults(func=fn)
     p = db.add_parser("migrate", help="apply pending migrations")
     p.add_argument("--database-url")
+    p.add_argument("--superuser-url", help="plain PostgreSQL only: a superuser connection for the shim")
     p.set_defaults(func=cmd_db_migrate)
     p = db.add_parser("reset", help="drop, recreate, migrate, seed (private cluster only)")
     p.add_argument("--database-url")
@@ -152,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_db_reset)
     p = db.add_parser("seed", help="load deterministic demo data")
     p.add_argument("--database-url")
+    p.add_argument("--superuser-url", help="plain PostgreSQL only: a superuser connection for the shim")
     p.add_argument("--scale", choices=["small", "medium", "large"], default="small")
     p.set_defaults(func=cmd_db_seed)
 

@@ -91,6 +91,31 @@ def _one_line(exc: psycopg.Error) -> str:
     return f"{diag.sqlstate or ''} {msg}{where}".strip()
 
 
+def _ensure_shim(url: str, superuser_url: str | None) -> None:
+    """Apply the shim to a plain PostgreSQL target: through `superuser_url`, or `url` if that is a superuser.
+
+    A target reached only as a non-superuser must already have the shim (an earlier run applied it);
+    otherwise the error says how to proceed.
+    """
+    if superuser_url:
+        apply_shim(superuser_url)
+        return
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        row = conn.execute(
+            "select rolsuper, to_regprocedure('auth.uid()') is not null"
+            " and exists (select 1 from pg_roles where rolname = 'authenticated')"
+            " from pg_roles where rolname = current_user"
+        ).fetchone()
+    is_super, has_shim = bool(row and row[0]), bool(row and row[1])
+    if is_super:
+        apply_shim(url)
+    elif not has_shim:
+        raise MigrationError(
+            "the target is plain PostgreSQL without the Supabase shim and this user is not a superuser:"
+            " pass --superuser-url so the shim can be applied first"
+        )
+
+
 _HISTORY_DDL = """
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (
@@ -116,7 +141,7 @@ def applied(conn: psycopg.Connection) -> dict[str, tuple[str, str]]:
 def migrate(url: str, superuser_url: str | None = None, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Bring the database at `url` up to date; returns the versions applied now (empty when up to date).
 
-    The shim is applied first through `superuser_url` (or `url`) when the target is not real Supabase.
+    When the target is not real Supabase the shim is applied first (see `_ensure_shim`).
     Raises MigrationError for an applied file that has since changed, or for a failing file (whose
     transaction is rolled back, leaving the database as it was before that file).
     """
@@ -127,7 +152,7 @@ def migrate(url: str, superuser_url: str | None = None, directory: Path = MIGRAT
     except psycopg.OperationalError as exc:
         raise MigrationError(f"database unreachable: {flatten(exc)}") from exc
     if not real:
-        apply_shim(superuser_url or url)
+        _ensure_shim(url, superuser_url)
 
     done: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from devkit import migrate
+from devkit.pg import Cluster
 from tests.conftest import Database
 
 
@@ -98,3 +99,42 @@ def test_auth_functions_read_claims_like_supabase(db: psycopg.Connection) -> Non
 def _history(database: Database) -> list[tuple[str, str]]:
     with database.connect() as conn:
         return conn.execute("select version, name from supabase_migrations.schema_migrations order by 1").fetchall()
+
+
+def _bare_database(cluster: Cluster, name: str) -> str:
+    with psycopg.connect(cluster.superuser_url(), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}" template template0 owner postgres')
+    return name
+
+
+def test_plain_target_without_shim_needs_a_superuser(pg_cluster: Cluster) -> None:
+    name = _bare_database(pg_cluster, "bare_no_shim")
+    try:
+        with pytest.raises(migrate.MigrationError, match="without the Supabase shim"):
+            migrate.migrate(pg_cluster.url("postgres", name))
+        applied = migrate.migrate(pg_cluster.url("postgres", name), superuser_url=pg_cluster.superuser_url(name))
+        assert applied == [m.version for m in migrate.discover()]
+        # once the shim is there, the non-superuser alone can continue (nothing left to do)
+        assert migrate.migrate(pg_cluster.url("postgres", name)) == []
+    finally:
+        with psycopg.connect(pg_cluster.superuser_url(), autocommit=True) as conn:
+            conn.execute(f'drop database "{name}" with (force)')
+
+
+def test_cli_errors_are_one_line_and_exit_non_zero(pg_cluster: Cluster) -> None:
+    import subprocess
+    import sys
+
+    unreachable = subprocess.run(
+        [sys.executable, "-m", "devkit.cli", "db", "migrate", "--database-url", "postgresql://postgres@127.0.0.1:1/x"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith("odyssey: database unreachable:")
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+    ok = subprocess.run(
+        [sys.executable, "-m", "devkit.cli", "db", "migrate", "--database-url", pg_cluster.url("postgres", "odyssey_shared")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert (ok.returncode, ok.stdout.strip()) == (0, "database is up to date")
