@@ -3,6 +3,7 @@ duplicate and concurrent delivery, any delivery order, pending dependencies, bot
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -209,13 +210,11 @@ def test_pre_basil_and_basil_payloads_give_the_same_rows(hook: Hook, fresh_db: A
     assert versions == [("2024-06-20",), ("2025-03-31.basil",)]
 
 
-def test_invoice_payments_and_refunds_in_several_orders(hook: Hook, fresh_db: Any) -> None:
+def test_invoice_payments_and_refunds_in_every_order(hook: Hook, fresh_db: Any) -> None:
     f = EventFactory()
-    rng = random.Random(7)
     with _connect(fresh_db) as conn:
         org = stripe_db.add_org(conn, "Refund Co")
-    orders = [list(range(4)), [3, 2, 1, 0], [2, 0, 3, 1], [3, 1, 0, 2]] + [rng.sample(range(4), 4) for _ in range(2)]
-    for n, order in enumerate(orders):
+    for n, order in enumerate(itertools.permutations(range(4))):
         with _connect(fresh_db) as conn:
             inv = stripe_db.add_invoice(conn, org, f"INV-R-{n}", "100.00", date(2000, 1, 1))
         meta = {"organization_id": str(org), "invoice_id": str(inv)}

@@ -350,3 +350,18 @@ def test_customer_deleted_before_its_checkout_still_tombstones() -> None:
         assert st.bindings["cus_E"].deleted
     assert all(r == finals[0] for r in finals)
     assert finals[0]["subscriptions"][0]["organization_id"] == ORG  # late events still reach the tenant
+
+
+def test_refunding_everything_in_every_order_reopens_the_invoice() -> None:
+    f = EventFactory()
+    events = _invoice_events()[:3] + [
+        ev(f.event("charge.refunded", f.charge("pi_one", 6000, 6000), T0 + 200)),  # the rest of the first
+        ev(f.event("charge.refunded", f.charge("pi_two", 4000, 4000), T0 + 180)),
+    ]
+    for order in itertools.permutations(events):
+        rows = run(order, _invoice_store(date(2027, 1, 1))).final_rows()
+        (inv,) = rows["invoices"]
+        assert (inv["amount_paid"], inv["balance_due"], inv["status"], inv["paid_at"]) == (
+            Decimal("0.00"), Decimal("100.00"), "sent", None)
+        assert {(p["status"], p["amount_refunded"]) for p in rows["payments"]} == {
+            ("refunded", Decimal("60.00")), ("refunded", Decimal("40.00"))}
