@@ -70,7 +70,7 @@ Contract:
   `public.system_logs` after the response is built (`correlation_id` = the request id as a UUID); turn it
   off with ODYSSEY_SYSTEM_LOGS=false.
 * Runtime knobs (all optional): ODYSSEY_STATEMENT_TIMEOUT_MS (5000), ODYSSEY_DB_POOL_MAX_SIZE (4),
-  ODYSSEY_DB_POOL_TIMEOUT_S (1.5), ODYSSEY_DB_CONNECT_TIMEOUT_S (2), ODYSSEY_MAX_BODY_BYTES (1 MiB),
+  ODYSSEY_DB_POOL_TIMEOUT_S (1.0), ODYSSEY_DB_CONNECT_TIMEOUT_S (2), ODYSSEY_MAX_BODY_BYTES (1 MiB),
   ODYSSEY_CORS_ORIGINS, ODYSSEY_JWT_LEEWAY_S (10), ODYSSEY_JWKS_MIN_REFRESH_S (30), ODYSSEY_LOG_LEVEL,
   ODYSSEY_VERSION, ODYSSEY_SYSTEM_LOGS.
 * Tests: `tests/functions/conftest.py` provides `invoke` (parametrised over functions-framework, Lambda

@@ -8,7 +8,7 @@
   whose docstring says why. `as_anon()`: the `anon` role, for public functions.
 * Each transaction sets `statement_timeout` locally. Pool exhausted, database unreachable, or a statement
   cancelled by the timeout → `DatabaseUnavailableError` (503 with Retry-After), within the pool timeout
-  (1.5 s by default) rather than a hang: connections use `connect_timeout`.
+  (1 s by default) rather than a hang: connections use `connect_timeout`.
 
 psycopg is imported on first use so that functions which never touch the database (and cheap ones such as
 heartbeat) do not pay for it at cold start.

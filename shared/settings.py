@@ -76,7 +76,7 @@ class FunctionSettings(BaseSettings):
     )
     statement_timeout_ms: int = Field(default=5_000, gt=0, validation_alias="ODYSSEY_STATEMENT_TIMEOUT_MS")
     db_pool_max_size: int = Field(default=4, ge=1, validation_alias="ODYSSEY_DB_POOL_MAX_SIZE")
-    db_pool_timeout_s: float = Field(default=1.5, gt=0, validation_alias="ODYSSEY_DB_POOL_TIMEOUT_S")
+    db_pool_timeout_s: float = Field(default=1.0, gt=0, validation_alias="ODYSSEY_DB_POOL_TIMEOUT_S")
     db_connect_timeout_s: int = Field(default=2, ge=1, validation_alias="ODYSSEY_DB_CONNECT_TIMEOUT_S")
     jwt_leeway_s: int = Field(default=10, ge=0, le=120, validation_alias="ODYSSEY_JWT_LEEWAY_S")
     jwks_min_refresh_s: float = Field(default=30.0, ge=0, validation_alias="ODYSSEY_JWKS_MIN_REFRESH_S")

@@ -2,7 +2,7 @@
 
 Answers 200 when the database answers `select 1`, and 503 (with Retry-After and the same body, status
 "degraded") when it does not — so a monitor needs only the status code, and a person still sees why.
-The probe runs as `anon` and never waits more than the pool timeout (ODYSSEY_DB_POOL_TIMEOUT_S, 1.5 s).
+The probe runs as `anon` and never waits more than the pool timeout (ODYSSEY_DB_POOL_TIMEOUT_S, 1 s).
 """
 
 from __future__ import annotations
