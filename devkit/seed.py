@@ -2821,8 +2821,10 @@ def _load(loader: Loader, scale: Scale) -> None:
     loader.copy("public.academic_search_results", ACADEMIC_COLS, academic_rows(scale))
 
 
-def _identities(conn: psycopg.Connection, users: Sequence[User]) -> None:
-    """On the Supabase platform an email login also needs an auth.identities row (the local shim has none)."""
+def _identities(conn: psycopg.Connection, users: Sequence[User] | None) -> None:
+    """On the Supabase platform an email login also needs an auth.identities row (the local shim has none).
+
+    `users=None` covers every user that has none yet (the OnyxOS staff included)."""
     if conn.execute("select to_regclass('auth.identities')").fetchone() == (None,):
         return
     conn.execute(
@@ -2831,9 +2833,9 @@ def _identities(conn: psycopg.Connection, users: Sequence[User]) -> None:
         " select u.id, u.id, u.id::text, 'email',"
         " jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true),"
         " u.last_sign_in_at, u.created_at, u.updated_at"
-        " from auth.users u where u.id = any(%s)"
+        " from auth.users u where (%s::uuid[] is null or u.id = any(%s::uuid[]))"
         " and not exists (select 1 from auth.identities i where i.user_id = u.id and i.provider = 'email')",
-        ([u.id for u in users],),
+        (None if users is None else [u.id for u in users],) * 2,
     )
 
 
@@ -2882,6 +2884,7 @@ def _onyx(conn: psycopg.Connection, scale: str, loader: Loader) -> None:
     started = time.perf_counter()
     seed_fn: Callable[[psycopg.Connection, str, random.Random], Any] = module.seed
     seed_fn(conn, scale, _rng("onyx"))
+    _identities(conn, None)
     loader.line(f"  {'onyx (devkit.seed_onyx)':<34} {'':>10} done {time.perf_counter() - started:8.2f} s")
 
 

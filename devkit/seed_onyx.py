@@ -191,6 +191,11 @@ def seed(conn: psycopg.Connection, scale: str, rng: random.Random) -> None:
             "raw_user_meta_data",
             "created_at",
             "updated_at",
+            # empty strings, not NULL: the Supabase auth service cannot read NULL token columns
+            "confirmation_token",
+            "recovery_token",
+            "email_change_token_new",
+            "email_change",
         ],
         (
             [
@@ -205,6 +210,10 @@ def seed(conn: psycopg.Connection, scale: str, rng: random.Random) -> None:
                 f'{{"full_name": "{p.username.title()}"}}',
                 _CREATED,
                 _CREATED,
+                "",
+                "",
+                "",
+                "",
             ]
             for p in people
         ),

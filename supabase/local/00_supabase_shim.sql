@@ -116,11 +116,26 @@ create unique index if not exists users_email_partial_key on auth.users (email) 
 create index if not exists users_instance_id_idx on auth.users (instance_id);
 comment on table auth.users is 'Auth: stores user login data within a secure schema (local shim of the platform table).';
 
+-- One row per login method of a user (an email login needs one on the platform).
+create table if not exists auth.identities (
+  provider_id text not null,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  identity_data jsonb not null,
+  provider text not null,
+  last_sign_in_at timestamptz,
+  created_at timestamptz,
+  updated_at timestamptz,
+  email text generated always as (lower(identity_data ->> 'email')) stored,
+  id uuid not null default gen_random_uuid() primary key,
+  constraint identities_provider_id_provider_unique unique (provider_id, provider)
+);
+create index if not exists identities_user_id_idx on auth.identities (user_id);
+
 -- postgres may reference auth.users, put triggers on it, and read/write it (as on the platform);
 -- the API roles get nothing on auth tables.
-grant all on auth.users to postgres with grant option;
-revoke all on auth.users from anon, authenticated;
-grant all on auth.users to service_role;
+grant all on auth.users, auth.identities to postgres with grant option;
+revoke all on auth.users, auth.identities from anon, authenticated;
+grant all on auth.users, auth.identities to service_role;
 
 create or replace function auth.uid() returns uuid
 language sql stable

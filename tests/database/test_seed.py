@@ -524,14 +524,7 @@ def test_seed_sql_applies_on_a_migrated_database_and_twice(fresh_db: Database) -
 
 
 def test_logins_are_complete_for_the_supabase_auth_service(fresh_db: Database) -> None:
-    # the platform's auth.identities (absent from the local shim) is filled when present
-    with psycopg.connect(fresh_db.superuser_url, autocommit=True) as su:
-        su.execute(
-            "create table auth.identities (id uuid primary key, user_id uuid not null references auth.users (id),"
-            " provider_id text not null, provider text not null, identity_data jsonb not null,"
-            " last_sign_in_at timestamptz, created_at timestamptz, updated_at timestamptz)"
-        )
-        su.execute("grant all on auth.identities to postgres")
+    # every user (OnyxOS staff included) gets the email identity the platform's auth service needs
     seed.run(fresh_db.url, "small", out=io.StringIO())
     with fresh_db.connect() as c:
         row = c.execute(
@@ -542,9 +535,12 @@ def test_logins_are_complete_for_the_supabase_auth_service(fresh_db: Database) -
         assert row is not None and row[0] == row[1] == _count(c, "public.user_organizations")
         # NULL token columns make the auth service fail to read a user (supabase/auth#1940)
         nulls = c.execute(
-            "select count(*) from auth.users u where (confirmation_token is null or recovery_token is null"
-            " or email_change_token_new is null or email_change is null)"
-            " and u.email = any(%s)",
-            (list(seed.DEMO_LOGINS),),
+            "select count(*) from auth.users u where confirmation_token is null or recovery_token is null"
+            " or email_change_token_new is null or email_change is null"
         ).fetchone()
         assert nulls == (0,)
+        without_identity = c.execute(
+            "select count(*) from auth.users u"
+            " where not exists (select 1 from auth.identities i where i.user_id = u.id and i.provider = 'email')"
+        ).fetchone()
+        assert without_identity == (0,)
