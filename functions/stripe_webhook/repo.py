@@ -187,6 +187,14 @@ class SqlStore:
             " trial_start = excluded.trial_start, trial_end = excluded.trial_end,"
             " stripe_status = excluded.stripe_status, stripe_customer_id = excluded.stripe_customer_id,"
             " stripe_price_id = excluded.stripe_price_id, last_event_created = excluded.last_event_created"
+            " where (s.plan_id, s.stripe_subscription_id, s.status, s.current_period_start, s.current_period_end,"
+            " s.cancel_at_period_end, s.cancelled_at, s.trial_start, s.trial_end, s.stripe_status,"
+            " s.stripe_customer_id, s.stripe_price_id, s.last_event_created) is distinct from (excluded.plan_id,"
+            " excluded.stripe_subscription_id, excluded.status, excluded.current_period_start,"
+            " excluded.current_period_end, excluded.cancel_at_period_end, excluded.cancelled_at,"
+            " excluded.trial_start, excluded.trial_end, excluded.stripe_status, excluded.stripe_customer_id,"
+            " excluded.stripe_price_id, excluded.last_event_created)"
+            # unchanged (a stale or repeated event): no new row version; payments were linked when it was written
             " returning s.id, s.organization_id, s.stripe_subscription_id),"
             " o as (update public.organizations set subscription_id = %s, updated_at = now()"
             "  where id = %s and subscription_id is distinct from %s)"
@@ -211,7 +219,15 @@ class SqlStore:
             " stripe_payment_intent_id = excluded.stripe_payment_intent_id, stripe_charge_id = excluded.stripe_charge_id,"
             " failure_reason = excluded.failure_reason, processed_at = excluded.processed_at,"
             " stripe_subscription_id = excluded.stripe_subscription_id, amount_refunded = excluded.amount_refunded,"
-            " dispute_status = excluded.dispute_status, updated_at = now()",
+            " dispute_status = excluded.dispute_status, updated_at = now()"
+            # a stale or repeated event changes nothing: no row version, no trigger, no lock wait
+            " where (p.organization_id, p.subscription_id, p.invoice_id, p.amount, p.currency, p.status,"
+            " p.payment_method, p.stripe_payment_intent_id, p.stripe_charge_id, p.failure_reason, p.processed_at,"
+            " p.stripe_subscription_id, p.amount_refunded, p.dispute_status) is distinct from"
+            " (excluded.organization_id, excluded.subscription_id, excluded.invoice_id, excluded.amount,"
+            " excluded.currency, excluded.status, excluded.payment_method, excluded.stripe_payment_intent_id,"
+            " excluded.stripe_charge_id, excluded.failure_reason, excluded.processed_at,"
+            " excluded.stripe_subscription_id, excluded.amount_refunded, excluded.dispute_status)",
             (row.organization_id, row.stripe_subscription_id, row.organization_id, row.invoice_id, row.amount,
              row.currency, row.status, row.payment_method, row.stripe_payment_intent_id, row.stripe_charge_id,
              row.failure_reason, row.processed_at, row.stripe_invoice_id, row.stripe_subscription_id,
