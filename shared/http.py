@@ -120,7 +120,11 @@ class Request:
             return {}
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (
+            ValueError,
+            UnicodeDecodeError,
+            RecursionError,
+        ) as exc:  # RecursionError: absurdly deep nesting
             raise InvalidJsonError(f"the body is not valid JSON: {type(exc).__name__}") from None
 
 

@@ -101,3 +101,12 @@ def test_cors_wildcard_and_exact_origins():
     assert exact.allowed("https://a.example") == "https://a.example"
     assert exact.allowed("https://a.example.evil") is None and exact.allowed(None) is None
     assert anyone.allowed("https://whoever.example") == "*"
+
+
+def test_absurdly_nested_json_is_a_400_not_a_crash():
+    import pytest
+
+    from shared.errors import InvalidJsonError
+
+    with pytest.raises(InvalidJsonError):
+        Request("POST", body=b"[" * 200_000 + b"]" * 200_000).json()
