@@ -15,6 +15,7 @@ import jwt
 
 DEV_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"  # noqa: S105 - documented, local only
 DEV_ISSUER = "http://127.0.0.1:54321/auth/v1"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_local_development_only"  # noqa: S105 - local only, like DEV_JWT_SECRET
 
 
 def mint(
@@ -65,4 +66,6 @@ def dev_environment(database_url: str, port: int = 54321) -> dict[str, str]:
         "SUPABASE_DB_URL": database_url,
         "ODYSSEY_CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
         "ODYSSEY_ENVIRONMENT": "local",
+        # a local-only endpoint secret so stripe-webhook loads; `stripe listen` prints the one to export instead
+        "STRIPE_WEBHOOK_SECRET": DEV_STRIPE_WEBHOOK_SECRET,
     }

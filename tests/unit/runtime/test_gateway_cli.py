@@ -96,10 +96,13 @@ def test_invoke_unknown_function(seeded, capsys):
 
 def test_ready_lines_offer_a_curl_with_a_dev_token(seeded, monkeypatch):
     db, user_id = seeded
-    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_test_only")
+    monkeypatch.delenv(
+        "STRIPE_WEBHOOK_SECRET", raising=False
+    )  # the dev environment alone must load every function
     gateway.apply_dev_environment(db.url, 54999)
     lines = gateway._ready_lines(gateway.build(fresh=True), db.url, 54999)
-    assert lines[0].startswith("functions: heartbeat")
+    assert lines[0].startswith("functions: heartbeat") and "stripe-webhook" in lines[0]
+    assert not [line for line in lines if line.startswith("not loaded")], lines
     curl = lines[-1]
     assert (
         curl.startswith('try: curl -H "Authorization: Bearer ')
