@@ -86,8 +86,11 @@ class JwksCache:
     def key(self, kid: str) -> dict[str, Any] | None:
         """The JWK with this `kid`, or None. Raises ServiceUnavailableError when no key set was ever fetched."""
         with self._lock:
-            stale = time.monotonic() - self._fetched_at >= self._min_refresh
-            if self._keys is None or (kid not in self._keys and stale):
+            since = time.monotonic() - self._fetched_at
+            if self._keys is None and since < min(self._min_refresh, 5.0):
+                # the last fetch failed a moment ago: do not hammer the auth server once per request
+                raise ServiceUnavailableError("the signing keys could not be fetched", retry_after=5)
+            if self._keys is None or (kid not in self._keys and since >= self._min_refresh):
                 try:
                     self._refresh()
                 except Exception:  # noqa: BLE001 - any transport or parse failure

@@ -50,6 +50,12 @@ def test_fetch_failure_without_any_keys_is_503_and_with_keys_keeps_them(keyset):
     down = JwksCache("http://x/jwks", Recorder([OSError("down")]), min_refresh_s=0)
     with pytest.raises(ServiceUnavailableError):
         down.key(keyset.ec_kid)
+    failing = Recorder([OSError("down")])
+    limited = JwksCache("http://x/jwks", failing, min_refresh_s=60)
+    for _ in range(10):
+        with pytest.raises(ServiceUnavailableError):
+            limited.key(keyset.ec_kid)
+    assert failing.calls == 1  # a failed fetch is not retried once per request
     flaky = JwksCache("http://x/jwks", Recorder([keyset.jwks(), OSError("down")]), min_refresh_s=0)
     assert flaky.key(keyset.ec_kid) is not None
     assert flaky.key("other") is None
