@@ -150,11 +150,10 @@ class Endpoint:
         """Run one request through the pipeline. Never raises: every failure becomes a problem response."""
         started = time.perf_counter()
         request.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
-        principal: Principal | None = None
         db_down = False
         with logs.request_context(self.name, request.request_id) as ctx:
             try:
-                response, principal = self._dispatch(request)
+                response = self._dispatch(request)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 db_down = isinstance(exc, DatabaseUnavailableError)
                 response = self._failure(exc, request)
@@ -163,11 +162,7 @@ class Endpoint:
                 self.cors_policy.decorate(request, response)
             duration = round((time.perf_counter() - started) * 1000, 2)
             self.log.log(
-                logging.ERROR
-                if response.status >= 500 and response.status != 503
-                else logging.WARNING
-                if response.status == 503
-                else logging.INFO,
+                _level(response.status),
                 "request handled",
                 extra={
                     "method": request.method,
@@ -175,7 +170,6 @@ class Endpoint:
                     "status": response.status,
                     "duration_ms": duration,
                     "trigger": request.trigger,
-                    "caller": principal.kind if principal else None,
                     "no_system_log": True,
                 },
             )
@@ -195,9 +189,9 @@ class Endpoint:
             self.log.error("unhandled %s", type(exc).__name__, exc_info=exc)
         return problem_response(exc, request.request_id)
 
-    def _dispatch(self, request: Request) -> tuple[Response, Principal | None]:
+    def _dispatch(self, request: Request) -> Response:
         if self.cors_policy is not None and is_preflight(request):
-            return self.cors_policy.preflight(request, self.methods), None
+            return self.cors_policy.preflight(request, self.methods)
         head = request.method == "HEAD" and "GET" in self.methods and "HEAD" not in self.methods
         if head:  # answered like GET, without the body (monitors and load balancers use HEAD)
             request.method = "GET"
@@ -208,6 +202,7 @@ class Endpoint:
         if request.body and self.content_types and request.content_type not in self.content_types:
             raise UnsupportedMediaTypeError(request.content_type, self.content_types)
         principal = self._authenticate(request)
+        logs.bind(caller=principal.kind)
         if principal.user_id is not None:
             logs.bind(user_id=str(principal.user_id))
         if principal.organization_id is not None:
@@ -227,7 +222,7 @@ class Endpoint:
             request.method = "HEAD"
             response.headers.set("Content-Length", str(len(response.body)))
             response.body = b""
-        return response, principal
+        return response
 
     def _authenticate(self, request: Request) -> Principal:
         if request.trigger == "schedule":
@@ -290,6 +285,13 @@ class Endpoint:
         )
         response = self.handle(request)
         return response.body, response.status, response.headers.items()
+
+
+def _level(status: int) -> int:
+    """Log level of the per-request line: 503 is a warning (transient), other 5xx errors, the rest info."""
+    if status == 503:
+        return logging.WARNING
+    return logging.ERROR if status >= 500 else logging.INFO
 
 
 def function(
