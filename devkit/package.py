@@ -94,7 +94,8 @@ def build(name: str, out_dir: Path = DIST, *, with_dependencies: bool = False) -
                     check=True,
                 )
                 for path, arc in _files(Path(tmp), Path(tmp)):
-                    _add(zf, path, arc)
+                    if not arc.startswith("bin/"):  # console scripts are useless in Lambda
+                        _add(zf, path, arc)
     return target
 
 
