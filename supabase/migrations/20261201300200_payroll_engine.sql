@@ -40,9 +40,16 @@ begin
     raise exception using errcode = 'PR400', message = 'organizations.settings.payroll must be an object', detail = 'invalid_setting';
   end if;
   v_tz := coalesce(s ->> 'timezone', 'UTC');
-  if not exists (select 1 from pg_catalog.pg_timezone_names z where z.name = v_tz) then
+  -- an IANA name (Area/Location, or UTC/GMT) that the server knows; abbreviations and POSIX offsets such as
+  -- 'PST' or 'UTC+3' are refused because they ignore daylight-saving rules
+  if v_tz !~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)+$' and v_tz not in ('UTC', 'GMT') then
     raise exception using errcode = 'PR400', message = format('settings.payroll.timezone %s is not an IANA time zone', v_tz), detail = 'invalid_setting';
   end if;
+  begin
+    perform pg_catalog.now() at time zone v_tz;
+  exception when others then
+    raise exception using errcode = 'PR400', message = format('settings.payroll.timezone %s is not an IANA time zone', v_tz), detail = 'invalid_setting';
+  end;
   v_ws := lower(coalesce(s ->> 'workweek_start', 'monday'));
   v_dow := array_position(array['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'], v_ws);
   if v_dow is null then
@@ -236,7 +243,8 @@ begin
     raise exception using errcode = 'PR400', message = format('no payroll tax tables for pay date year %s', v_year), detail = 'tax_tables_missing';
   end if;
 
-  -- EXECUTE: planned for the actual parameter values on every call (see payroll_daily_hours)
+  -- EXECUTE: planned for the actual parameter values on every call. A cached generic plan misjudges the
+  -- size of one organization (from a few employees to thousands) and can degrade into nested loops.
   return query execute $q$
   with emp as (
     select e.id, e.status, e.pay_type, e.employment_type, e.hourly_rate, e.salary, e.hire_date, e.termination_date,
@@ -271,7 +279,7 @@ begin
     from day_hours d
     group by d.employee_id, d.week_start
   ),
-  hours as (
+  hours as materialized (
     select w.employee_id, sum(w.worked) as worked, sum(w.reg) as reg, sum(w.ot) as ot, sum(w.dt) as dt,
            jsonb_agg(jsonb_build_object(
              'week_start', w.week_start, 'week_end', w.week_start + 6,
@@ -288,7 +296,7 @@ begin
       and least(t.clock_in, coalesce(t.clock_out, t.clock_in)) < $9
       and greatest(t.clock_in, coalesce(t.clock_out, t.clock_in + interval '1 day')) > $8
   ),
-  entry_issues as (
+  entry_issues as materialized (
     select x.employee_id, jsonb_agg(jsonb_build_object('reason', x.reason, 'message', x.message, 'time_entry_id', x.id)
                                     order by x.id, x.reason) as issues
     from (
@@ -313,7 +321,7 @@ begin
     ) x
     group by x.employee_id
   ),
-  ytd as (
+  ytd as materialized (
     select p.employee_id,
            sum(p.regular_pay) as regular_pay, sum(p.overtime_pay) as overtime_pay, sum(p.double_time_pay) as double_time_pay,
            sum(p.salary_pay) as salary_pay, sum(p.gross_pay) as gross_pay, sum(p.federal_income_tax) as fit,
@@ -370,7 +378,7 @@ begin
            ) as emp_issues
     from base b
   ),
-  pay as (
+  pay as materialized (
     select j.*,
       case when not (j.entry_issues is null) then 'held'
            when not j.has_work then 'skipped'
@@ -470,8 +478,7 @@ begin
   from pay p
   left join stubs s on s.id = p.id
   order by p.id
-  $q$ using p_org_id, v_from, v_to, v_tz, v_dow, v_rules, p_kind, v_ws, v_we, p_run_id, v_year, p_pay_date, p_start, p_end, v_n, v_period_days, v_tax.social_security_wage_base, v_tax.additional_medicare_threshold, v_tax.social_security_rate, v_tax.medicare_rate, v_tax.additional_medicare_rate,
-    v_tax.w4_adjustment_married_filing_jointly, v_tax.w4_adjustment_other;
+  $q$ using p_org_id, v_from, v_to, v_tz, v_dow, v_rules, p_kind, v_ws, v_we, p_run_id, v_year, p_pay_date, p_start, p_end, v_n, v_period_days, v_tax.social_security_wage_base, v_tax.additional_medicare_threshold, v_tax.social_security_rate, v_tax.medicare_rate, v_tax.additional_medicare_rate, v_tax.w4_adjustment_married_filing_jointly, v_tax.w4_adjustment_other;
 end
 $$;
 comment on function private.payroll_compute(bigint, date, date, date, text, jsonb, bigint) is
