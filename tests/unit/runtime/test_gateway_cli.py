@@ -112,3 +112,13 @@ def test_ready_lines_offer_a_curl_with_a_dev_token(seeded, monkeypatch):
     assert jwt.decode(token, tokens.DEV_JWT_SECRET, algorithms=["HS256"], audience="authenticated")[
         "sub"
     ] == str(user_id)
+
+
+def test_the_odyssey_command_has_serve_token_and_invoke():
+    parser = cli.build_parser()
+    args = parser.parse_args(["serve", "--port", "5999", "--reload"])
+    assert (args.port, args.reload, args.func) == (5999, True, gateway.cmd_serve)
+    assert parser.parse_args(["serve"]).port == 54321
+    assert parser.parse_args(["token", "--email", "a@b.c"]).func is gateway.cmd_token
+    args = parser.parse_args(["invoke", "run-payroll", "--data", '{"x": 1}'])
+    assert (args.name, args.data, args.func) == ("run-payroll", '{"x": 1}', gateway.cmd_invoke)
