@@ -229,8 +229,9 @@ begin
   order by b.lower_bound desc
   limit 1;
   -- Steps 2-4: per period, less Step 3 credits (floor 0), plus 4(c); rounded once.
-  v_per_period := greatest(0, coalesce(v_tentative, 0) / p_periods_per_year
-                              - coalesce(p_step3_amount, 0) / p_periods_per_year)
+  -- (tentative - credits) / periods in one division: the same value as tentative/periods - credits/periods,
+  -- without two rounded quotients that could lose an exact half cent
+  v_per_period := greatest(0, (coalesce(v_tentative, 0) - coalesce(p_step3_amount, 0)) / p_periods_per_year)
                   + coalesce(p_step4c_extra_withholding, 0);
   return round(v_per_period, 2);
 end

@@ -188,7 +188,8 @@ declare
                               'voided_at', 'updated_at', 'details'];
 begin
   if tg_op = 'DELETE' then
-    if old.status <> 'draft' then
+    -- deleting the whole organization (cascade) is the one way a non-draft run goes away
+    if old.status <> 'draft' and exists (select 1 from public.organizations o where o.id = old.organization_id) then
       raise exception using errcode = 'PR409', message = format('payroll run %s is %s and cannot be deleted', old.id, old.status), detail = 'run_immutable';
     end if;
     return old;
@@ -204,34 +205,50 @@ begin
   return new;
 end
 $$;
-comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; status moves draft -> approved -> paid, or to void from draft/approved; only drafts can be deleted.';
+comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; status moves draft -> approved -> paid, or to void from draft/approved; only drafts can be deleted (except when the whole organization is deleted).';
 revoke all on function private.payroll_runs_guard() from public, anon, authenticated;
 
 create trigger payroll_runs_guard before update or delete on public.payroll_runs
   for each row execute function private.payroll_runs_guard();
 
+-- Statement-level (transition tables): one check per statement, not one query per stub of a 10,000-stub run.
 create or replace function private.paystubs_guard() returns trigger
 language plpgsql set search_path = ''
 as $$
 declare
-  v_run_status text;
-  v_row record := case when tg_op = 'INSERT' then new else old end;
+  v_run bigint;
 begin
-  select r.status into v_run_status from public.payroll_runs r where r.id = v_row.payroll_run_id;
-  if v_run_status is null or v_run_status = 'draft' then
-    return case when tg_op = 'DELETE' then old else new end;
+  if tg_op = 'INSERT' then
+    select n.payroll_run_id into v_run from new_rows n
+    join public.payroll_runs r on r.id = n.payroll_run_id
+    where r.status <> 'draft' limit 1;
+  elsif tg_op = 'UPDATE' then
+    select o.payroll_run_id into v_run from old_rows o
+    join new_rows n on n.id = o.id
+    join public.payroll_runs r on r.id = o.payroll_run_id
+    where r.status <> 'draft'
+      and (to_jsonb(n) - array['status', 'updated_at']) is distinct from (to_jsonb(o) - array['status', 'updated_at'])
+    limit 1;
+  else
+    select o.payroll_run_id into v_run from old_rows o
+    join public.payroll_runs r on r.id = o.payroll_run_id
+    where r.status <> 'draft' limit 1;
   end if;
-  if tg_op = 'UPDATE' and (to_jsonb(new) - array['status', 'updated_at']) = (to_jsonb(old) - array['status', 'updated_at']) then
-    return new;
+  if v_run is not null then
+    raise exception using errcode = 'PR409', message = format('paystubs of non-draft payroll run %s cannot change (only their status follows the run)', v_run), detail = 'run_immutable';
   end if;
-  raise exception using errcode = 'PR409', message = format('paystubs of %s payroll run %s cannot change', v_run_status, v_row.payroll_run_id), detail = 'run_immutable';
+  return null;
 end
 $$;
-comment on function private.paystubs_guard() is 'Trigger: stubs of a non-draft run cannot be inserted, deleted or edited (only their status follows the run).';
+comment on function private.paystubs_guard() is 'Trigger (per statement): stubs of a non-draft run cannot be inserted, deleted or edited; only their status follows the run.';
 revoke all on function private.paystubs_guard() from public, anon, authenticated;
 
-create trigger paystubs_guard before insert or update or delete on public.paystubs
-  for each row execute function private.paystubs_guard();
+create trigger paystubs_guard_insert after insert on public.paystubs
+  referencing new table as new_rows for each statement execute function private.paystubs_guard();
+create trigger paystubs_guard_update after update on public.paystubs
+  referencing old table as old_rows new table as new_rows for each statement execute function private.paystubs_guard();
+create trigger paystubs_guard_delete after delete on public.paystubs
+  referencing old table as old_rows for each statement execute function private.paystubs_guard();
 
 -- Time entries paid by an approved run are locked. The lock is set only by approving a run that has a stub
 -- for the employee, and released only by voiding that run.
@@ -249,7 +266,8 @@ begin
   end if;
   if old.payroll_run_id is not null then
     select r.status into v_status from public.payroll_runs r where r.id = old.payroll_run_id;
-    if v_status in ('approved', 'paid') then
+    if v_status in ('approved', 'paid')
+       and (tg_op <> 'DELETE' or exists (select 1 from public.organizations o where o.id = old.organization_id)) then
       raise exception using errcode = 'PR409',
         message = format('time entry %s was paid by %s payroll run %s and is locked; corrections go through an off-cycle run', old.id, v_status, old.payroll_run_id),
         detail = 'time_entry_locked';

@@ -423,9 +423,10 @@ begin
            else greatest(0, least(g.e_gross, $17 - g.ytd_wages)) end as ss_wages,
       case when g.is_contractor then 0
            else greatest(0, g.ytd_wages + g.e_gross - greatest(g.ytd_wages, $18)) end as addl_wages,
-      -- Worksheet 1A steps 2-4, rounded once
+      -- Worksheet 1A steps 2-4, rounded once; (tentative - credits) / periods in ONE division so that an exact
+      -- half cent is not lost to a rounded quotient
       case when g.is_contractor or g.exempt_wh then 0
-           else round(greatest(0, coalesce(fb.tentative, 0) / $15 - coalesce(g.step3, 0) / $15) + coalesce(g.step4c, 0), 2) end as t_fit
+           else round(greatest(0, (coalesce(fb.tentative, 0) - coalesce(g.step3, 0)) / $15) + coalesce(g.step4c, 0), 2) end as t_fit
     from gross g
     left join lateral (
       select b.base_tax + (g.adj_wage - b.lower_bound) * b.rate as tentative

@@ -221,3 +221,12 @@ def test_scheduled_preparation_is_idempotent(db: psycopg.Connection) -> None:
     assert not [c for c in second["created"] if c["organization_id"] == org]
     assert [c for c in second["already_prepared"] if c["organization_id"] == org]
     assert db.execute("select count(*) from public.payroll_runs where organization_id = %s", (org,)).fetchone() == (1,)
+
+
+def test_deleting_the_organization_still_cascades_over_approved_payroll(db: psycopg.Connection) -> None:
+    p = PayrollDb(db)
+    org, _, _ = _scenario(p)
+    rid = p.run(org, "2026-01-05", "2026-01-11")["payroll_run_id"]
+    p.action(rid, "approve")
+    db.execute("delete from public.organizations where id = %s", (org,))
+    assert db.execute("select count(*) from public.payroll_runs where id = %s", (rid,)).fetchone() == (0,)
