@@ -1,0 +1,229 @@
+"""run-payroll end to end: 10,000 employees x two workweeks (`odyssey db seed --scale large`), against a floor.
+
+The database is BENCH_DATABASE_URL (already seeded at scale large, e.g. `odyssey db reset --scale large`) or
+a throwaway cluster that this benchmark migrates and seeds (that alone takes several minutes). The real
+`run-payroll` function is served in process by the local gateway's WSGI app (werkzeug test client: the full
+pipeline of authentication, validation, one transaction per request, the SQL engine, JSON out) and called
+with the service key once per organization and pay period covering the seeded workweeks (weekly: two runs,
+biweekly 16-29 Nov, semimonthly 16-30 Nov, monthly November): overtime, FICA with year-to-date, federal
+withholding, stubs written.
+
+Measured: sequentially (one caller) and with BENCH_PAYROLL_WORKERS concurrent callers (default 2, the cores of
+this machine). The floor, measured in the same run, is one aggregate query over the same time entries
+(elapsed minus break per employee). The table prints seconds, stubs/s, the ratio to the floor and the target
+(< 5 s for everything). The draft runs are deleted afterwards, so the benchmark can run again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_S = 5.0
+SERVICE_KEY = "bench-only-service-key-0123456789"
+JWT_SECRET = "bench-only-jwt-secret-0123456789abcdef-0123456789"
+PERIODS = {
+    "weekly": [("2026-11-16", "2026-11-22"), ("2026-11-23", "2026-11-29")],
+    "biweekly": [("2026-11-16", "2026-11-29")],
+    "semimonthly": [("2026-11-16", "2026-11-30")],
+    "monthly": [("2026-11-01", "2026-11-30")],
+}
+FLOOR_SQL = """
+select employee_id, sum(extract(epoch from clock_out - clock_in) - coalesce(extract(epoch from break_duration), 0))
+from public.time_entries
+where clock_out > clock_in and clock_in < '2026-12-01' and clock_out > '2026-10-26'
+group by employee_id
+"""
+
+
+@contextmanager
+def _database() -> Iterator[str]:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from devkit import migrate, seed
+    from devkit.pg import Cluster, free_port
+
+    base = Path(tempfile.mkdtemp(prefix="odyssey-bench-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    cluster = Cluster(data_dir=base / "cluster", port=free_port(), fsync=False)
+    try:
+        cluster.start()
+        migrate.migrate(cluster.url(), superuser_url=cluster.superuser_url())
+        print("seeding scale large (several minutes)...", flush=True)
+        seed.run(cluster.url(), scale="large", out=open(os.devnull, "w"))  # noqa: SIM115
+        yield cluster.url()
+    finally:
+        cluster.destroy()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _calls(url: str) -> list[dict[str, Any]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        orgs = conn.execute(
+            "select id, coalesce(settings -> 'payroll' ->> 'pay_frequency', 'biweekly') from public.organizations order by id"
+        ).fetchall()
+    return [
+        {"organization_id": org, "period_start": start, "period_end": end}
+        for org, frequency in orgs
+        for start, end in PERIODS[frequency]
+    ]
+
+
+def _clean(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "delete from public.payroll_runs where status = 'draft' and period_start >= '2026-11-01' and period_end <= '2026-11-30'"
+        )
+
+
+def _client() -> Any:
+    from werkzeug.test import Client
+
+    from devkit import gateway
+
+    module = gateway.load_module(ROOT / "functions" / "run_payroll" / "main.py", fresh=True)
+    return Client(gateway.Gateway([module.run_payroll.endpoint]))
+
+
+def _post(client: Any, body: dict[str, Any]) -> dict[str, Any]:
+    resp = client.post(
+        "/functions/v1/run-payroll",
+        data=json.dumps(body),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {SERVICE_KEY}"},
+    )
+    if resp.status_code != 200:
+        raise RuntimeError(f"run-payroll answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
+    return dict(json.loads(resp.get_data()))
+
+
+def _run_all(calls: list[dict[str, Any]], workers: int) -> tuple[float, list[dict[str, Any]], list[float]]:
+    queue = list(reversed(calls))
+    lock = threading.Lock()
+    results: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    failures: list[BaseException] = []
+    clients = [_client() for _ in range(workers)]
+
+    def work(client: Any) -> None:
+        while True:
+            with lock:
+                if not queue or failures:
+                    return
+                body = queue.pop()
+            started = time.perf_counter()
+            try:
+                out = _post(client, body)
+            except BaseException as exc:  # noqa: BLE001 - reported after the threads end
+                with lock:
+                    failures.append(exc)
+                return
+            with lock:
+                latencies.append(time.perf_counter() - started)
+                results.append(out)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise failures[0]
+    return elapsed, results, latencies
+
+
+def _floor(url: str) -> float:
+    import psycopg
+
+    best = float("inf")
+    with psycopg.connect(url) as conn:
+        for _ in range(3):
+            started = time.perf_counter()
+            conn.execute(FLOOR_SQL).fetchall()
+            best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _check(url: str) -> tuple[int, int]:
+    """(stubs written, stubs that do not foot) over the bench's runs."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            """select count(*), count(*) filter (where net_pay <> gross_pay - federal_income_tax - social_security_tax
+                                                  - medicare_tax - additional_medicare_tax - other_deductions
+                                                  or gross_pay <> regular_pay + overtime_pay + double_time_pay + salary_pay)
+               from public.paystubs s join public.payroll_runs r on r.id = s.payroll_run_id
+               where r.status = 'draft' and r.period_start >= '2026-11-01' and r.period_end <= '2026-11-30'"""
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def main() -> None:
+    """Run the benchmark and print its table."""
+    with _database() as url:
+        os.environ.update({
+            "SUPABASE_DB_URL": url,
+            "SUPABASE_URL": "http://127.0.0.1:9",
+            "SUPABASE_JWT_SECRET": JWT_SECRET,
+            "SUPABASE_SERVICE_ROLE_KEY": SERVICE_KEY,
+            "ODYSSEY_LOG_LEVEL": "WARNING",
+            "ODYSSEY_SYSTEM_LOGS": "false",
+            "ODYSSEY_DB_POOL_MAX_SIZE": "8",
+        })
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            employees, entries = conn.execute(
+                "select (select count(*) from public.employees), (select count(*) from public.time_entries)"
+            ).fetchone() or (0, 0)
+        calls = _calls(url)
+        _clean(url)
+        floor = _floor(url)
+        workers = int(os.environ.get("BENCH_PAYROLL_WORKERS", "2"))
+        rows = []
+        for label, n in (("sequential", 1), (f"{workers} concurrent callers", workers)):
+            _clean(url)
+            elapsed, results, latencies = _run_all(calls, n)
+            stubs = sum(int(r["paystubs_created"]) for r in results)
+            held = sum(len(r["errors"]) for r in results)
+            written, unbalanced = _check(url)
+            rows.append((label, len(results), stubs, held, written, unbalanced, elapsed,
+                         statistics.median(latencies) * 1000, max(latencies) * 1000))
+        _clean(url)
+
+    print(f"{employees:,} employees, {entries:,} time entries, {len(calls)} calls (organization x pay period)")
+    print(f"floor (one aggregate query over the same entries): {floor * 1000:.1f} ms")
+    print(f"{'mode':<24} {'calls':>5} {'stubs':>6} {'held':>5} {'seconds':>8} {'stubs/s':>8} {'p50 ms':>7} "
+          f"{'max ms':>7} {'x floor':>8} {'target':>10}")
+    for label, ncalls, stubs, held, written, unbalanced, elapsed, p50, worst in rows:
+        verdict = "ok" if elapsed < TARGET_S else "MISSED"
+        print(f"{label:<24} {ncalls:>5} {stubs:>6} {held:>5} {elapsed:>8.2f} {stubs / elapsed:>8.0f} {p50:>7.1f} "
+              f"{worst:>7.1f} {elapsed / floor:>8.0f} {'< 5 s ' + verdict:>10}")
+        if written != stubs or unbalanced:
+            print(f"  !! {written} stubs in the database for {stubs} reported; {unbalanced} do not foot")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    main()
