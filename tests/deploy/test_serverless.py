@@ -124,3 +124,16 @@ def test_zips_are_reproducible(tmp_path):
     a = package.build("heartbeat", tmp_path / "a").read_bytes()
     b = package.build("heartbeat", tmp_path / "b").read_bytes()
     assert a == b
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_schedule_inputs_are_valid_bodies(name, function_env):
+    schedules = [e["schedule"] for e in _entry(name).get("events", []) if "schedule" in e]
+    if not schedules:
+        return
+    (ep, *_) = gateway.endpoints_in(gateway.load_module(ROOT / "functions" / name / "main.py", fresh=True))
+    assert ep.auth != "user", "a scheduled function must accept the service"
+    for schedule in schedules:
+        payload = schedule.get("input", {}) if isinstance(schedule, dict) else {}
+        if ep.request_model is not None:
+            ep.request_model.model_validate(payload)
