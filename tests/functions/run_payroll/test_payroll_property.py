@@ -47,13 +47,23 @@ class Oracle:
         return cents(max(D(0), tentative / periods - s3 / periods) + s4c)
 
 
+WEEKS = ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23", "2026-03-30"]
+COMPUTED = """select employee_id, outcome, worker_type, regular_pay, overtime_pay, salary_pay, gross_pay,
+                     federal_income_tax, social_security_tax, medicare_tax, additional_medicare_tax,
+                     other_deductions, net_pay
+              from private.payroll_compute(%s, %s::date, %s::date + 6, %s::date + 6, 'regular',
+                                           private.payroll_settings(%s), null)"""
+
+
 def test_ten_thousand_generated_stubs_foot_and_match_the_oracle(db: psycopg.Connection) -> None:
+    """2,000 generated workers (hourly with one 1-70 h shift a week anywhere in it, salaried, contractors)
+    over five weekly periods = 10,000 stubs computed by the engine, each checked line by line; the first
+    week is also written as a run and must equal what was computed."""
     rng = random.Random(20261201)
     p = PayrollDb(db)
     org = p.org("UTC", pay_frequency="weekly")
-    n = 10_000
-    emps = []
-    for _ in range(n):
+    people = []
+    for _ in range(2_000):
         w4 = {
             "filing_status": rng.choice(STATUSES),
             "step2_checkbox": rng.random() < 0.2,
@@ -62,58 +72,80 @@ def test_ten_thousand_generated_stubs_foot_and_match_the_oracle(db: psycopg.Conn
             "step4b_deductions": str(rng.choice([0, 0, 3000, 20000])),
             "step4c_extra_withholding": rng.choice(["0", "0", "12.50", "100"]),
         }
+        kind = rng.choices(["hourly", "salary", "contractor"], weights=[60, 35, 5])[0]
         rate = D(rng.randint(725, 12500)) / 100
-        minutes = [rng.randint(60, 12 * 60) for _ in range(rng.randint(1, 6))]
-        emps.append((w4, rate, minutes))
+        salary = D(rng.randint(2_000_000, 40_000_000)) / 100
+        shifts = []
+        if kind != "salary":
+            for _week in WEEKS:
+                length = rng.randint(60, 70 * 60)
+                shifts.append((rng.randint(0, 7 * 24 * 60 - length), length))
+        people.append((kind, w4, rate, salary, shifts))
     ids = [r[0] for r in db.execute(
-        """insert into public.employees (organization_id, full_name, pay_type, hourly_rate, employment_type, tax_info)
-           select %s, 'Gen ' || i, 'hourly', rate, 'full_time', jsonb_build_object('w4', w4)
-           from unnest(%s::numeric[], %s::jsonb[]) with ordinality as u(rate, w4, i)
+        """insert into public.employees (organization_id, full_name, pay_type, hourly_rate, salary, employment_type, tax_info)
+           select %s, 'Gen ' || i, case when k = 'salary' then 'salary' else 'hourly' end,
+                  case when k = 'salary' then null else rate end, case when k = 'salary' then sal end,
+                  case when k = 'contractor' then 'contractor' else 'full_time' end,
+                  case when k = 'contractor' then '{}'::jsonb else jsonb_build_object('w4', w4) end
+           from unnest(%s::text[], %s::numeric[], %s::numeric[], %s::jsonb[]) with ordinality as u(k, rate, sal, w4, i)
            order by i returning id""",
-        (org, [e[1] for e in emps], [psycopg.types.json.Jsonb(e[0]) for e in emps]),
+        (org, [x[0] for x in people], [x[2] for x in people], [x[3] for x in people],
+         [psycopg.types.json.Jsonb(x[1]) for x in people]),
     ).fetchall()]
     emp_col, ins, outs = [], [], []
-    monday = datetime(2026, 3, 2, 6, 0)
-    for emp_id, (_, _, minutes) in zip(ids, emps, strict=True):
-        for day, m in enumerate(minutes):
-            start = monday + timedelta(days=day)
+    for emp_id, person in zip(ids, people, strict=True):
+        for week, (offset, length) in zip(WEEKS, person[4], strict=False):
+            start = datetime.fromisoformat(week) + timedelta(minutes=offset)
             emp_col.append(emp_id)
             ins.append(start)
-            outs.append(start + timedelta(minutes=m))
+            outs.append(start + timedelta(minutes=length))
     db.execute(
         """insert into public.time_entries (organization_id, employee_id, clock_in, clock_out)
            select %s, e, i at time zone 'UTC', o at time zone 'UTC' from unnest(%s::bigint[], %s::timestamp[], %s::timestamp[]) u(e, i, o)""",
         (org, emp_col, ins, outs),
     )
-    run = p.run(org, "2026-03-02", "2026-03-08")
-    assert run["paystubs_created"] == n and run["errors"] == []
 
     oracle = Oracle(db)
-    stubs = db.execute(
-        """select employee_id, regular_pay, overtime_pay, gross_pay, federal_income_tax, social_security_tax,
-                  medicare_tax, additional_medicare_tax, other_deductions, net_pay
+    by_id = dict(zip(ids, people, strict=True))
+    checked = 0
+    first_week: list[tuple] = []
+    for w, week in enumerate(WEEKS):
+        rows = db.execute(COMPUTED, (org, week, week, week, org)).fetchall()
+        for emp_id, outcome, worker, reg, ot, sal, gross, fit, ss, med, addl, other, net in rows:
+            kind, w4, rate, salary, shifts = by_id[emp_id]
+            assert outcome == "paid"
+            if kind == "salary":
+                assert (reg, ot, sal) == (D(0), D(0), cents(salary / 52))
+            else:
+                worked = shifts[w][1]
+                overtime = max(0, worked - 40 * 60) if kind == "hourly" else 0
+                assert reg == cents(D(worked - overtime) * rate / 60)
+                assert ot == cents(D(overtime) * rate * D("1.5") / 60)
+                assert sal == D(0)
+            assert gross == reg + ot + sal
+            if kind == "contractor":
+                assert worker == "contractor" and fit == ss == med == addl == D(0) and net == gross
+            else:
+                assert fit == oracle.fit(2026, w4["filing_status"], w4["step2_checkbox"], gross, 52, D(w4["step3_amount"]),
+                                         D(w4["step4a_other_income"]), D(w4["step4b_deductions"]),
+                                         D(w4["step4c_extra_withholding"]))
+                assert (ss, med, addl) == (cents(gross * D("0.062")), cents(gross * D("0.0145")), D(0))
+            assert net == gross - fit - ss - med - addl - other  # foots to the cent
+            assert all(x == cents(x) for x in (reg, ot, sal, gross, fit, ss, med, net))  # whole cents
+            checked += 1
+        if w == 0:
+            first_week = sorted(r[:1] + r[2:] for r in rows)
+    assert checked == 10_000
+
+    run = p.run(org, WEEKS[0], "2026-03-08")
+    written = db.execute(
+        """select employee_id, worker_type, regular_pay, overtime_pay, salary_pay, gross_pay, federal_income_tax,
+                  social_security_tax, medicare_tax, additional_medicare_tax, other_deductions, net_pay
            from public.paystubs where payroll_run_id = %s order by employee_id""",
         (run["payroll_run_id"],),
     ).fetchall()
-    by_id = dict(zip(ids, emps, strict=True))
-    total_gross = total_net = D(0)
-    for emp_id, reg, ot, gross, fit, ss, med, addl, other, net in stubs:
-        w4, rate, minutes = by_id[emp_id]
-        worked = sum(minutes)
-        reg_min, ot_min = min(worked, 40 * 60), max(0, worked - 40 * 60)
-        assert reg == cents(D(reg_min) * rate / 60)
-        assert ot == cents(D(ot_min) * rate * D("1.5") / 60)
-        assert gross == reg + ot
-        assert fit == oracle.fit(2026, w4["filing_status"], w4["step2_checkbox"], gross, 52, D(w4["step3_amount"]),
-                                 D(w4["step4a_other_income"]), D(w4["step4b_deductions"]), D(w4["step4c_extra_withholding"]))
-        assert ss == cents(gross * D("0.062"))
-        assert med == cents(gross * D("0.0145"))
-        assert addl == D("0.00")
-        assert net == gross - fit - ss - med - addl - other
-        assert all(x.as_tuple().exponent == -2 for x in (reg, ot, gross, fit, ss, med, net))
-        total_gross += gross
-        total_net += net
-    assert D(run["total_gross"]) == total_gross and D(run["total_net"]) == total_net
+    assert [tuple(r) for r in written] == first_week
+    assert D(run["total_gross"]) == sum(r[5] for r in written)
 
 
 money = st.decimals(min_value=0, max_value=40_000, places=2, allow_nan=False, allow_infinity=False)
