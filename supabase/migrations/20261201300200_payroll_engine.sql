@@ -235,6 +235,8 @@ declare
   v_year int := extract(year from p_pay_date)::int;
   v_tax public.payroll_tax_years%rowtype;
   v_period_days int := p_end - p_start + 1;
+  v_employees bigint;
+  v_plan_mode text;
 begin
   v_ws := v_from::timestamp at time zone v_tz;
   v_we := v_to::timestamp at time zone v_tz;
@@ -243,9 +245,15 @@ begin
     raise exception using errcode = 'PR400', message = format('no payroll tax tables for pay date year %s', v_year), detail = 'tax_tables_missing';
   end if;
 
-  -- EXECUTE: planned for the actual parameter values on every call. A cached generic plan misjudges the
-  -- size of one organization (from a few employees to thousands) and can degrade into nested loops.
-  return query execute $q$
+  -- Static SQL, so that its plan is cached per session: planning this query costs more than running it
+  -- for a small organization. A cached generic plan cannot know an organization's size, though, and for a
+  -- large one it can be far off; above 200 employees the query is planned for the actual values.
+  select count(*) into v_employees from public.employees e where e.organization_id = p_org_id;
+  v_plan_mode := current_setting('plan_cache_mode');
+  if v_employees > 200 then
+    perform set_config('plan_cache_mode', 'force_custom_plan', true);
+  end if;
+  return query
   with emp as (
     select e.id, e.status, e.pay_type, e.employment_type, e.hourly_rate, e.salary, e.hire_date, e.termination_date,
            (e.employment_type = 'contractor') as is_contractor,
@@ -254,14 +262,14 @@ begin
            (case when (e.tax_info -> 'flsa_exempt') is null or jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'null' then false when jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'boolean' then ((e.tax_info -> 'flsa_exempt') #>> '{}')::boolean when jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'string' and lower((e.tax_info -> 'flsa_exempt') #>> '{}') in ('true', 'false') then lower((e.tax_info -> 'flsa_exempt') #>> '{}')::boolean end) as flsa_exempt,
            (case when (e.tax_info -> 'exempt_from_withholding') is null or jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'null' then false when jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'boolean' then ((e.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean when jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'string' and lower((e.tax_info -> 'exempt_from_withholding') #>> '{}') in ('true', 'false') then lower((e.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean end) as exempt_wh
     from public.employees e
-    where e.organization_id = $1
+    where e.organization_id = p_org_id
   ),
   all_hours as (
-    select h.* from private.payroll_daily_hours($1, $2, $3, $4, $5, $6, null, false) h
+    select h.* from private.payroll_daily_hours(p_org_id, v_from, v_to, v_tz, v_dow, v_rules, null, false) h
   ),
   locked_hours as (
-    select h.* from private.payroll_daily_hours($1, $2, $3, $4, $5, $6, null, true) h
-    where $7 = 'off_cycle'
+    select h.* from private.payroll_daily_hours(p_org_id, v_from, v_to, v_tz, v_dow, v_rules, null, true) h
+    where p_kind = 'off_cycle'
   ),
   day_hours as (
     -- regular runs pay every hour of the window; off-cycle runs pay what approved runs have not paid yet
@@ -292,9 +300,9 @@ begin
   ent as (
     select t.id, t.employee_id, t.clock_in, t.clock_out, t.break_duration
     from public.time_entries t
-    where t.organization_id = $1
-      and least(t.clock_in, coalesce(t.clock_out, t.clock_in)) < $9
-      and greatest(t.clock_in, coalesce(t.clock_out, t.clock_in + interval '1 day')) > $8
+    where t.organization_id = p_org_id
+      and least(t.clock_in, coalesce(t.clock_out, t.clock_in)) < v_we
+      and greatest(t.clock_in, coalesce(t.clock_out, t.clock_in + interval '1 day')) > v_ws
   ),
   entry_issues as materialized (
     select x.employee_id, jsonb_agg(jsonb_build_object('reason', x.reason, 'message', x.message, 'time_entry_id', x.id)
@@ -330,15 +338,15 @@ begin
            sum(p.gross_pay) filter (where p.worker_type = 'employee') as fica_wages
     from public.paystubs p
     join public.payroll_runs r on r.id = p.payroll_run_id
-    where r.organization_id = $1 and r.status in ('approved', 'paid')
-      and r.id is distinct from $10
-      and r.pay_date >= make_date($11, 1, 1) and r.pay_date <= $12
+    where r.organization_id = p_org_id and r.status in ('approved', 'paid')
+      and r.id is distinct from p_run_id
+      and r.pay_date >= make_date(v_year, 1, 1) and r.pay_date <= p_pay_date
     group by p.employee_id
   ),
   base as (
     select e.*, h.worked, h.reg, h.ot, h.dt, h.workweeks, ei.issues as entry_issues,
-           greatest(0, least($14 + 1, coalesce(e.termination_date, $14 + 1))
-                       - greatest($13, coalesce(e.hire_date, $13))) as employed_days,
+           greatest(0, least(p_end + 1, coalesce(e.termination_date, p_end + 1))
+                       - greatest(p_start, coalesce(e.hire_date, p_start))) as employed_days,
            (case when (e.w4 -> 'step3_amount') is null or jsonb_typeof((e.w4 -> 'step3_amount')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step3_amount')) = 'number' and ((e.w4 -> 'step3_amount') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step3_amount') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step3_amount')) = 'string' and ((e.w4 -> 'step3_amount') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step3_amount') #>> '{}')::numeric end) as step3,
            (case when (e.w4 -> 'step4a_other_income') is null or jsonb_typeof((e.w4 -> 'step4a_other_income')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step4a_other_income')) = 'number' and ((e.w4 -> 'step4a_other_income') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step4a_other_income') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step4a_other_income')) = 'string' and ((e.w4 -> 'step4a_other_income') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step4a_other_income') #>> '{}')::numeric end) as step4a,
            (case when (e.w4 -> 'step4b_deductions') is null or jsonb_typeof((e.w4 -> 'step4b_deductions')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step4b_deductions')) = 'number' and ((e.w4 -> 'step4b_deductions') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step4b_deductions') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step4b_deductions')) = 'string' and ((e.w4 -> 'step4b_deductions') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step4b_deductions') #>> '{}')::numeric end) as step4b,
@@ -352,7 +360,7 @@ begin
   judged as materialized (
     select b.*,
            (coalesce(b.worked, 0) > 0
-            or (b.pay_type = 'salary' and $7 = 'regular' and b.status <> 'inactive' and b.employed_days > 0)) as has_work,
+            or (b.pay_type = 'salary' and p_kind = 'regular' and b.status <> 'inactive' and b.employed_days > 0)) as has_work,
            -- employee-level problems, as one expression (no subquery per employee)
            (
              case when b.pay_type is null
@@ -385,7 +393,7 @@ begin
            when jsonb_array_length(j.emp_issues) > 0 then 'held'
            else 'paid' end as outcome,
       case when j.has_work or j.entry_issues is not null then null
-           when $7 = 'off_cycle' then 'nothing_unpaid_in_period'
+           when p_kind = 'off_cycle' then 'nothing_unpaid_in_period'
            when j.status = 'inactive' then 'inactive_no_time'
            when j.status = 'terminated' then 'terminated_no_time_before_termination'
            when j.employed_days = 0 then 'not_employed_in_period'
@@ -400,17 +408,17 @@ begin
            when p.pay_type = 'salary' then round(p.ot_s * p.salary * 1.5 / (2080 * 3600), 2) else 0 end as e_overtime,
       case when p.pay_type = 'hourly' then round(p.dt_s * p.hourly_rate * 2 / 3600, 2)
            when p.pay_type = 'salary' then round(p.dt_s * p.salary * 2 / (2080 * 3600), 2) else 0 end as e_double,
-      case when p.pay_type <> 'salary' or $7 <> 'regular' or p.status = 'inactive' then 0
-           when p.employed_days >= $16 then round(p.salary / $15, 2)
-           else round(p.salary * p.employed_days / ($15 * $16), 2) end as e_salary
+      case when p.pay_type <> 'salary' or p_kind <> 'regular' or p.status = 'inactive' then 0
+           when p.employed_days >= v_period_days then round(p.salary / v_n, 2)
+           else round(p.salary * p.employed_days / (v_n * v_period_days), 2) end as e_salary
     from pay p
     where p.outcome = 'paid'
   ),
   gross as (
     select g.*, g.e_regular + g.e_overtime + g.e_double + g.e_salary as e_gross,
            -- Worksheet 1A step 1 (the same arithmetic as public.federal_income_tax_withholding)
-           greatest(0, (g.e_regular + g.e_overtime + g.e_double + g.e_salary) * $15 + coalesce(g.step4a, 0) - coalesce(g.step4b, 0)
-                       - case when g.step2 then 0 when g.filing_status = 'married_filing_jointly' then $22 else $23 end) as adj_wage,
+           greatest(0, (g.e_regular + g.e_overtime + g.e_double + g.e_salary) * v_n + coalesce(g.step4a, 0) - coalesce(g.step4b, 0)
+                       - case when g.step2 then 0 when g.filing_status = 'married_filing_jointly' then v_tax.w4_adjustment_married_filing_jointly else v_tax.w4_adjustment_other end) as adj_wage,
            coalesce(y.fica_wages, 0) as ytd_wages, y.regular_pay as y_regular, y.overtime_pay as y_overtime,
            y.double_time_pay as y_double, y.salary_pay as y_salary, y.gross_pay as y_gross, y.fit as y_fit,
            y.ss as y_ss, y.med as y_med, y.addl as y_addl, y.other as y_other, y.net as y_net
@@ -420,18 +428,18 @@ begin
   taxed as (
     select g.*,
       case when g.is_contractor then 0
-           else greatest(0, least(g.e_gross, $17 - g.ytd_wages)) end as ss_wages,
+           else greatest(0, least(g.e_gross, v_tax.social_security_wage_base - g.ytd_wages)) end as ss_wages,
       case when g.is_contractor then 0
-           else greatest(0, g.ytd_wages + g.e_gross - greatest(g.ytd_wages, $18)) end as addl_wages,
+           else greatest(0, g.ytd_wages + g.e_gross - greatest(g.ytd_wages, v_tax.additional_medicare_threshold)) end as addl_wages,
       -- Worksheet 1A steps 2-4, rounded once; (tentative - credits) / periods in ONE division so that an exact
       -- half cent is not lost to a rounded quotient
       case when g.is_contractor or g.exempt_wh then 0
-           else round(greatest(0, (coalesce(fb.tentative, 0) - coalesce(g.step3, 0)) / $15) + coalesce(g.step4c, 0), 2) end as t_fit
+           else round(greatest(0, (coalesce(fb.tentative, 0) - coalesce(g.step3, 0)) / v_n) + coalesce(g.step4c, 0), 2) end as t_fit
     from gross g
     left join lateral (
       select b.base_tax + (g.adj_wage - b.lower_bound) * b.rate as tentative
       from public.federal_withholding_brackets b
-      where b.tax_year = $11 and b.filing_status = g.filing_status
+      where b.tax_year = v_year and b.filing_status = g.filing_status
         and b.schedule = case when g.step2 then 'step2_checkbox' else 'standard' end
         and b.lower_bound <= g.adj_wage
       order by b.lower_bound desc
@@ -440,9 +448,9 @@ begin
   ),
   lines as (
     select t.*,
-      round(t.ss_wages * $19, 2) as t_ss,
-      case when t.is_contractor then 0 else round(t.e_gross * $20, 2) end as t_med,
-      round(t.addl_wages * $21, 2) as t_addl,
+      round(t.ss_wages * v_tax.social_security_rate, 2) as t_ss,
+      case when t.is_contractor then 0 else round(t.e_gross * v_tax.medicare_rate, 2) end as t_med,
+      round(t.addl_wages * v_tax.additional_medicare_rate, 2) as t_addl,
       0::numeric as t_other
     from taxed t
   ),
@@ -465,21 +473,23 @@ begin
          case when s.id is not null then jsonb_build_object(
            'workweeks', coalesce(s.workweeks, '[]'::jsonb),
            'overtime_rules', case when s.is_contractor then 'none (contractor)'
-                                  when s.flsa_exempt then 'none (FLSA exempt)' else $6 end,
+                                  when s.flsa_exempt then 'none (FLSA exempt)' else v_rules end,
            'pay_type', s.pay_type,
-           'hourly_rate', s.hourly_rate, 'annual_salary', s.salary, 'periods_per_year', $15,
-           'employed_days', s.employed_days, 'period_days', $16,
+           'hourly_rate', s.hourly_rate, 'annual_salary', s.salary, 'periods_per_year', v_n,
+           'employed_days', s.employed_days, 'period_days', v_period_days,
            'w4', case when s.is_contractor then null
                       when s.exempt_wh then jsonb_build_object('exempt_from_withholding', true)
                       else jsonb_build_object('filing_status', s.filing_status, 'step2_checkbox', s.step2,
                              'step3_amount', s.step3, 'step4a_other_income', s.step4a,
                              'step4b_deductions', s.step4b, 'step4c_extra_withholding', s.step4c) end,
            'ytd_wages_before', s.ytd_wages, 'social_security_wages', s.ss_wages,
-           'additional_medicare_wages', s.addl_wages, 'tax_year', $11) end
+           'additional_medicare_wages', s.addl_wages, 'tax_year', v_year) end
   from pay p
   left join stubs s on s.id = p.id
-  order by p.id
-  $q$ using p_org_id, v_from, v_to, v_tz, v_dow, v_rules, p_kind, v_ws, v_we, p_run_id, v_year, p_pay_date, p_start, p_end, v_n, v_period_days, v_tax.social_security_wage_base, v_tax.additional_medicare_threshold, v_tax.social_security_rate, v_tax.medicare_rate, v_tax.additional_medicare_rate, v_tax.w4_adjustment_married_filing_jointly, v_tax.w4_adjustment_other;
+  order by p.id;
+
+  perform set_config('plan_cache_mode', v_plan_mode, true);
+
 end
 $$;
 comment on function private.payroll_compute(bigint, date, date, date, text, jsonb, bigint) is
