@@ -16,7 +16,8 @@ headers, raw body, `.json()`, `.way`). `fn` is a folder name under functions/ or
 anywhere, e.g. test-only functions). The function is loaded afresh (settings read from the environment as it is
 at the first invoke of that function in the test). `function_env` sets: SUPABASE_URL (a local server that
 serves the test JWKS), SUPABASE_JWT_SECRET, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_ANON_KEY, SUPABASE_DB_URL (the
-shared test database), ODYSSEY_CORS_ORIGINS=https://app.example.com. `tokens` mints user/service tokens
+shared test database), ODYSSEY_CORS_ORIGINS=https://app.example.com, ODYSSEY_SYSTEM_LOGS=false (turn it on
+with monkeypatch and a database of your own to test system_logs rows). `tokens` mints user/service tokens
 (HS256 with the test secret, ES256/RS256 with keys published in that JWKS); `tokens.service_key` is the exact
 SUPABASE_SERVICE_ROLE_KEY and `tokens.service_jwt()` a service_role JWT. `invoke.load(fn)` loads a function
 before a timing starts; `invoke.scheduled(fn, payload)` runs it as a schedule would (EventBridge event on Lambda,
@@ -382,6 +383,8 @@ def function_env(monkeypatch: pytest.MonkeyPatch, shared_db: Any, jwks_server: J
         "SUPABASE_DB_URL": shared_db.url,
         "ODYSSEY_CORS_ORIGINS": ALLOWED_ORIGIN,
         "ODYSSEY_ENVIRONMENT": "test",
+        # warnings would otherwise be committed into the shared database's public.system_logs
+        "ODYSSEY_SYSTEM_LOGS": "false",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

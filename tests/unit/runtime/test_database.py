@@ -157,28 +157,62 @@ def test_as_user_refuses_claims_without_sub(function_env):
         shared_db_module.Database(load_settings(FunctionSettings)).as_user({"role": "authenticated"})
 
 
-def test_unhandled_errors_are_copied_to_system_logs(invoke, probes, shared_db):
+@pytest.fixture(scope="module")
+def logs_db(pg_cluster):
+    """A database of this module's own for the tests that commit rows into public.system_logs."""
+    from tests.conftest import Database, _create_from_template, _drop
+
+    name = f"t_system_logs_{os.getpid()}"
+    _create_from_template(pg_cluster, name)
+    try:
+        yield Database(pg_cluster, name)
+    finally:
+        shared_db_module.close_pools()
+        _drop(pg_cluster, name)
+
+
+@pytest.fixture
+def system_logs_on(function_env, monkeypatch, logs_db):
+    """system_logs writing enabled (function_env turns it off to keep the shared database clean)."""
+    monkeypatch.setenv("SUPABASE_DB_URL", logs_db.url)
+    monkeypatch.setenv("ODYSSEY_SYSTEM_LOGS", "true")
+    return logs_db
+
+
+def _log_rows(db, request_id: str) -> list[tuple]:
+    with psycopg.connect(db.url) as conn:
+        return conn.execute(
+            "select severity, source, message, stack_trace, metadata->>'logger', user_id from public.system_logs"
+            " where correlation_id = %s",
+            (correlation_uuid(request_id),),
+        ).fetchall()
+
+
+def test_unhandled_errors_are_copied_to_system_logs(invoke, probes, system_logs_on):
     rid = f"boom-{uuid.uuid4()}"
     r = invoke(probes.boom, "GET", "/", headers={"X-Request-Id": rid})
     assert r.status == 500
-    with psycopg.connect(shared_db.url) as conn:
-        rows = conn.execute(
-            "select severity, source, message, stack_trace, metadata->>'logger' from public.system_logs"
-            " where correlation_id = %s",
-            (correlation_uuid(rid),),
-        ).fetchall()
+    rows = _log_rows(system_logs_on, rid)
     assert len(rows) == 1
-    severity, source, message, stack, logger = rows[0]
-    assert (severity, source, message, logger) == (
+    severity, source, message, stack, logger, user_id = rows[0]
+    assert (severity, source, message, logger, user_id) == (
         "error",
         "function:probe_boom",
         "unhandled RuntimeError",
         "odyssey.probe_boom",
+        None,
     )
     assert "Traceback" in stack
 
 
-def test_successful_requests_write_no_system_logs(invoke, probes, tokens, shared_db):
+def test_system_logs_can_be_switched_off(invoke, probes, system_logs_on, monkeypatch):
+    monkeypatch.setenv("ODYSSEY_SYSTEM_LOGS", "false")
+    rid = f"boom-{uuid.uuid4()}"
+    assert invoke(probes.boom, "GET", "/", headers={"X-Request-Id": rid}).status == 500
+    assert _log_rows(system_logs_on, rid) == []
+
+
+def test_successful_requests_write_no_system_logs(invoke, probes, tokens, system_logs_on):
     rid = str(uuid.uuid4())
     r = invoke(
         probes.user,
@@ -188,14 +222,32 @@ def test_successful_requests_write_no_system_logs(invoke, probes, tokens, shared
         json={"name": "A", "amount": "1"},
     )
     assert r.status == 200
-    with psycopg.connect(shared_db.url) as conn:
-        count = conn.execute(
-            "select count(*) from public.system_logs where correlation_id = %s", (uuid.UUID(rid),)
-        )
-        assert count.fetchone()[0] == 0
+    assert _log_rows(system_logs_on, rid) == []
 
 
-def test_system_logs_failure_never_fails_the_request(invoke, probes, monkeypatch, stopped_cluster):
+def test_system_log_rows_name_known_users_only(system_logs_on):
+    """user_id is kept when the user exists and becomes NULL otherwise (never an FK failure)."""
+    import logging
+
+    from shared import logs, system_log
+
+    known = uuid.uuid4()
+    with psycopg.connect(system_logs_on.url) as conn:
+        conn.execute("insert into auth.users (id, email) values (%s, 'known@example.com')", (known,))
+    settings = load_settings(FunctionSettings)
+    for user, expected in ((known, known), (uuid.uuid4(), None)):
+        rid = str(uuid.uuid4())
+        with logs.request_context("demo", rid) as ctx:
+            logs.bind(user_id=str(user), organization_id=999_999_999)
+            record = logging.LogRecord("odyssey.demo", logging.WARNING, __file__, 1, "careful", None, None)
+            assert system_log.write(settings, ctx, [record]) is True
+        ((severity, source, message, _, _, user_id),) = _log_rows(system_logs_on, rid)
+        assert (severity, source, message, user_id) == ("warning", "function:demo", "careful", expected)
+
+
+def test_system_logs_failure_never_fails_the_request(
+    invoke, probes, monkeypatch, stopped_cluster, system_logs_on
+):
     """With the database gone the 500 is still a clean problem response, quickly."""
     monkeypatch.setenv("SUPABASE_DB_URL", stopped_cluster)
     monkeypatch.setenv("ODYSSEY_DB_POOL_TIMEOUT_S", "0.5")
