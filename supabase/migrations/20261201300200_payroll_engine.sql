@@ -523,68 +523,75 @@ begin
     returning id into v_run_id;
   end if;
 
-  drop table if exists pg_temp.payroll_computed;
-  create temporary table payroll_computed on commit drop as
-  select * from private.payroll_compute(p_org_id, p_start, p_end, p_pay_date, p_kind, p_settings, v_run_id);
-  analyze pg_temp.payroll_computed;
-
-  delete from public.paystubs p
-  where p.payroll_run_id = v_run_id
-    and not exists (select 1 from pg_temp.payroll_computed c where c.employee_id = p.employee_id and c.outcome = 'paid');
-
-  insert into public.paystubs as p (
-    organization_id, payroll_run_id, employee_id, worker_type, period_start, period_end, pay_date, status,
-    regular_hours, overtime_hours, double_time_hours, regular_pay, overtime_pay, double_time_pay, salary_pay,
-    gross_pay, federal_income_tax, social_security_tax, medicare_tax, additional_medicare_tax, other_deductions,
-    net_pay, ytd_regular_pay, ytd_overtime_pay, ytd_double_time_pay, ytd_salary_pay, ytd_gross_pay,
-    ytd_federal_income_tax, ytd_social_security_tax, ytd_medicare_tax, ytd_additional_medicare_tax,
-    ytd_other_deductions, ytd_net_pay, details)
-  select p_org_id, v_run_id, c.employee_id, c.worker_type, p_start, p_end, p_pay_date, 'prepared',
-    c.regular_hours, c.overtime_hours, c.double_time_hours, c.regular_pay, c.overtime_pay, c.double_time_pay,
-    c.salary_pay, c.gross_pay, c.federal_income_tax, c.social_security_tax, c.medicare_tax,
-    c.additional_medicare_tax, c.other_deductions, c.net_pay, c.ytd_regular_pay, c.ytd_overtime_pay,
-    c.ytd_double_time_pay, c.ytd_salary_pay, c.ytd_gross_pay, c.ytd_federal_income_tax, c.ytd_social_security_tax,
-    c.ytd_medicare_tax, c.ytd_additional_medicare_tax, c.ytd_other_deductions, c.ytd_net_pay, c.details
-  from pg_temp.payroll_computed c
-  where c.outcome = 'paid'
-  on conflict (payroll_run_id, employee_id) do update set
-    worker_type = excluded.worker_type, period_start = excluded.period_start, period_end = excluded.period_end,
-    pay_date = excluded.pay_date, status = excluded.status,
-    regular_hours = excluded.regular_hours, overtime_hours = excluded.overtime_hours,
-    double_time_hours = excluded.double_time_hours, regular_pay = excluded.regular_pay,
-    overtime_pay = excluded.overtime_pay, double_time_pay = excluded.double_time_pay,
-    salary_pay = excluded.salary_pay, gross_pay = excluded.gross_pay,
-    federal_income_tax = excluded.federal_income_tax, social_security_tax = excluded.social_security_tax,
-    medicare_tax = excluded.medicare_tax, additional_medicare_tax = excluded.additional_medicare_tax,
-    other_deductions = excluded.other_deductions, net_pay = excluded.net_pay,
-    ytd_regular_pay = excluded.ytd_regular_pay, ytd_overtime_pay = excluded.ytd_overtime_pay,
-    ytd_double_time_pay = excluded.ytd_double_time_pay, ytd_salary_pay = excluded.ytd_salary_pay,
-    ytd_gross_pay = excluded.ytd_gross_pay, ytd_federal_income_tax = excluded.ytd_federal_income_tax,
-    ytd_social_security_tax = excluded.ytd_social_security_tax, ytd_medicare_tax = excluded.ytd_medicare_tax,
-    ytd_additional_medicare_tax = excluded.ytd_additional_medicare_tax,
-    ytd_other_deductions = excluded.ytd_other_deductions, ytd_net_pay = excluded.ytd_net_pay,
-    details = excluded.details;
-
+  -- One statement: compute once (materialized), write the stubs in place (upsert keeps their ids, so a
+  -- recalculated draft is the same rows), drop the ones no longer paid, and aggregate the answer.
+  with c as materialized (
+    select * from private.payroll_compute(p_org_id, p_start, p_end, p_pay_date, p_kind, p_settings, v_run_id)
+  ),
+  removed as (
+    delete from public.paystubs p
+    where p.payroll_run_id = v_run_id
+      and not exists (select 1 from c where c.employee_id = p.employee_id and c.outcome = 'paid')
+    returning p.id
+  ),
+  written as (
+    insert into public.paystubs as p (
+      organization_id, payroll_run_id, employee_id, worker_type, period_start, period_end, pay_date, status,
+      regular_hours, overtime_hours, double_time_hours, regular_pay, overtime_pay, double_time_pay, salary_pay,
+      gross_pay, federal_income_tax, social_security_tax, medicare_tax, additional_medicare_tax, other_deductions,
+      net_pay, ytd_regular_pay, ytd_overtime_pay, ytd_double_time_pay, ytd_salary_pay, ytd_gross_pay,
+      ytd_federal_income_tax, ytd_social_security_tax, ytd_medicare_tax, ytd_additional_medicare_tax,
+      ytd_other_deductions, ytd_net_pay, details)
+    select p_org_id, v_run_id, c.employee_id, c.worker_type, p_start, p_end, p_pay_date, 'prepared',
+      c.regular_hours, c.overtime_hours, c.double_time_hours, c.regular_pay, c.overtime_pay, c.double_time_pay,
+      c.salary_pay, c.gross_pay, c.federal_income_tax, c.social_security_tax, c.medicare_tax,
+      c.additional_medicare_tax, c.other_deductions, c.net_pay, c.ytd_regular_pay, c.ytd_overtime_pay,
+      c.ytd_double_time_pay, c.ytd_salary_pay, c.ytd_gross_pay, c.ytd_federal_income_tax, c.ytd_social_security_tax,
+      c.ytd_medicare_tax, c.ytd_additional_medicare_tax, c.ytd_other_deductions, c.ytd_net_pay, c.details
+    from c
+    where c.outcome = 'paid'
+    order by c.employee_id
+    on conflict (payroll_run_id, employee_id) do update set
+      worker_type = excluded.worker_type, period_start = excluded.period_start, period_end = excluded.period_end,
+      pay_date = excluded.pay_date, status = excluded.status,
+      regular_hours = excluded.regular_hours, overtime_hours = excluded.overtime_hours,
+      double_time_hours = excluded.double_time_hours, regular_pay = excluded.regular_pay,
+      overtime_pay = excluded.overtime_pay, double_time_pay = excluded.double_time_pay,
+      salary_pay = excluded.salary_pay, gross_pay = excluded.gross_pay,
+      federal_income_tax = excluded.federal_income_tax, social_security_tax = excluded.social_security_tax,
+      medicare_tax = excluded.medicare_tax, additional_medicare_tax = excluded.additional_medicare_tax,
+      other_deductions = excluded.other_deductions, net_pay = excluded.net_pay,
+      ytd_regular_pay = excluded.ytd_regular_pay, ytd_overtime_pay = excluded.ytd_overtime_pay,
+      ytd_double_time_pay = excluded.ytd_double_time_pay, ytd_salary_pay = excluded.ytd_salary_pay,
+      ytd_gross_pay = excluded.ytd_gross_pay, ytd_federal_income_tax = excluded.ytd_federal_income_tax,
+      ytd_social_security_tax = excluded.ytd_social_security_tax, ytd_medicare_tax = excluded.ytd_medicare_tax,
+      ytd_additional_medicare_tax = excluded.ytd_additional_medicare_tax,
+      ytd_other_deductions = excluded.ytd_other_deductions, ytd_net_pay = excluded.ytd_net_pay,
+      details = excluded.details
+    returning p.id
+  )
   select count(*) filter (where c.outcome = 'paid') as stubs,
          count(*) filter (where c.outcome in ('paid', 'held')) as processed,
          coalesce(sum(c.gross_pay), 0) as gross,
          coalesce(sum(c.federal_income_tax + c.social_security_tax + c.medicare_tax + c.additional_medicare_tax + c.other_deductions), 0) as emp_tax,
          coalesce(sum(c.social_security_tax + c.medicare_tax), 0) as er_tax,
-         coalesce(sum(c.net_pay), 0) as net
+         coalesce(sum(c.net_pay), 0) as net,
+         (select count(*) from written) + (select count(*) from removed) as touched,
+         (select coalesce(jsonb_agg(jsonb_build_object('employee_id', h.employee_id, 'reason', x.i ->> 'reason',
+                                                       'message', x.i ->> 'message', 'time_entry_id', x.i -> 'time_entry_id')
+                                    order by h.employee_id, x.n), '[]'::jsonb)
+            from c h cross join lateral jsonb_array_elements(h.issues) with ordinality as x(i, n)
+            where h.outcome = 'held') as errors,
+         (select coalesce(jsonb_agg(jsonb_build_object('employee_id', k.employee_id, 'reason', k.reason) order by k.employee_id), '[]'::jsonb)
+            from c k where k.outcome = 'skipped') as skipped,
+         case when p_include_stubs then
+           (select coalesce(jsonb_agg(to_jsonb(w) - 'outcome' - 'reason' - 'issues' order by w.employee_id), '[]'::jsonb)
+              from c w where w.outcome = 'paid') end as stubs_json
     into v_totals
-  from pg_temp.payroll_computed c;
-
-  select coalesce(jsonb_agg(jsonb_build_object('employee_id', c.employee_id, 'reason', i ->> 'reason',
-                                               'message', i ->> 'message', 'time_entry_id', i -> 'time_entry_id')
-                            order by c.employee_id, n), '[]'::jsonb)
-    into v_errors
-  from pg_temp.payroll_computed c
-  cross join lateral jsonb_array_elements(c.issues) with ordinality as x(i, n)
-  where c.outcome = 'held';
-
-  select coalesce(jsonb_agg(jsonb_build_object('employee_id', c.employee_id, 'reason', c.reason) order by c.employee_id), '[]'::jsonb)
-    into v_skipped
-  from pg_temp.payroll_computed c where c.outcome = 'skipped';
+  from c;
+  v_errors := v_totals.errors;
+  v_skipped := v_totals.skipped;
+  v_stubs := v_totals.stubs_json;
 
   v_run_details := jsonb_build_object(
     'settings', p_settings - 'workweek_start_isodow',
@@ -609,11 +616,6 @@ begin
     details = v_run_details
   where r.id = v_run_id;
 
-  if p_include_stubs then
-    select coalesce(jsonb_agg(to_jsonb(c) - 'outcome' - 'reason' - 'issues' order by c.employee_id), '[]'::jsonb)
-      into v_stubs
-    from pg_temp.payroll_computed c where c.outcome = 'paid';
-  end if;
 
   v_result := jsonb_build_object(
     'success', true,
@@ -635,7 +637,6 @@ begin
   if p_include_stubs then
     v_result := v_result || jsonb_build_object('paystubs', v_stubs);
   end if;
-  drop table pg_temp.payroll_computed;
   return v_result;
 end
 $$;
