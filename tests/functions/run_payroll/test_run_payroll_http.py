@@ -142,3 +142,18 @@ def test_unknown_agency_payout_is_404(invoke, tokens, world) -> None:
     r = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.service_key),
                json={"agency_id": str(uuid.uuid4()), "period_start": "2026-01-05", "period_end": "2026-01-11"})
     assert r.status == 404, r.body
+
+
+def test_service_calculates_an_onyx_payout_run(invoke, tokens, world, payroll_db) -> None:
+    """An agency without staff: a draft payout run of 0.00 in its currency (the engine is OnyxOS's)."""
+    with psycopg.connect(payroll_db.url) as conn:
+        agency = conn.execute("insert into onyx.agencies (name, currency) values ('Bench Agency', 'EUR') returning id").fetchone()[0]  # type: ignore[index]
+    try:
+        r = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.service_key),
+                   json={"agency_id": str(agency), "period_start": "2026-01-05", "period_end": "2026-01-11"})
+        assert r.status == 200, r.body
+        body = r.json()
+        assert (body["agency_id"], body["status"], body["currency"], body["total_payout"]) == (str(agency), "draft", "EUR", "0.00")
+    finally:
+        with psycopg.connect(payroll_db.superuser_url) as conn:
+            conn.execute("delete from onyx.agencies where id = %s", (agency,))
