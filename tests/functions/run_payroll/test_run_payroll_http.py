@@ -157,3 +157,17 @@ def test_service_calculates_an_onyx_payout_run(invoke, tokens, world, payroll_db
     finally:
         with psycopg.connect(payroll_db.superuser_url) as conn:
             conn.execute("delete from onyx.agencies where id = %s", (agency,))
+
+
+def test_the_eventbridge_schedule_prepares_due_runs(world) -> None:
+    """serverless.yml's daily rule invokes the Lambda handler directly with Input {due: true}: the service."""
+    import json
+
+    from devkit import gateway
+    from tests.functions.conftest import FunctionRef
+
+    handler = gateway.load_module(FunctionRef.named("run_payroll").source, fresh=True).handler
+    out = handler({"due": True, "as_of": "2026-01-14"}, None)
+    assert out["statusCode"] == 200, out
+    body = out["body"] if isinstance(out["body"], dict) else json.loads(out["body"])
+    assert [c for c in body["created"] if c["organization_id"] == world["org"]]
