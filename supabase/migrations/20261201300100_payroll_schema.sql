@@ -114,31 +114,9 @@ comment on column public.time_entries.payroll_run_id is 'The approved payroll ru
 create index if not exists time_entries_payroll_run_idx on public.time_entries (payroll_run_id);
 create index if not exists time_entries_org_clock_in_idx on public.time_entries (organization_id, clock_in);
 
--- Tolerant jsonb readers for tax_info (NULL means "present but invalid", so the run can report it) -------
-create or replace function private.payroll_jbool(v jsonb) returns boolean
-language sql immutable parallel safe set search_path = ''
-as $$
-  select case
-    when v is null or jsonb_typeof(v) = 'null' then false
-    when jsonb_typeof(v) = 'boolean' then (v #>> '{}')::boolean
-    when jsonb_typeof(v) = 'string' and lower(v #>> '{}') in ('true', 'false') then lower(v #>> '{}')::boolean
-    else null end
-$$;
-comment on function private.payroll_jbool(jsonb) is 'A tax_info flag: missing/null = false, true/false (or their strings) as given, anything else NULL (invalid).';
-
-create or replace function private.payroll_jnum(v jsonb) returns numeric
-language sql immutable parallel safe set search_path = ''
-as $$
-  select case
-    when v is null or jsonb_typeof(v) = 'null' then 0::numeric
-    when jsonb_typeof(v) = 'number' and (v #>> '{}')::numeric >= 0 then (v #>> '{}')::numeric
-    when jsonb_typeof(v) = 'string' and (v #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then (v #>> '{}')::numeric
-    else null end
-$$;
-comment on function private.payroll_jnum(jsonb) is 'A W-4 amount: missing/null = 0, a non-negative number or decimal string as given, anything else NULL (invalid).';
-
-revoke all on function private.payroll_jbool(jsonb), private.payroll_jnum(jsonb) from public, anon;
-grant execute on function private.payroll_jbool(jsonb), private.payroll_jnum(jsonb) to authenticated, service_role;
+-- tax_info is parsed inline in private.payroll_compute (missing amount = 0, a non-negative number or decimal
+-- string as given, anything else invalid and reported), not by helper functions: a function call per
+-- employee and field cost more than the rest of the computation.
 
 -- The caller's role in an organization (security definer: reads memberships without RLS recursion).
 create or replace function private.payroll_org_role(p_org_id bigint) returns text
