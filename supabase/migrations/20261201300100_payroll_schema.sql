@@ -163,7 +163,7 @@ language plpgsql set search_path = ''
 as $$
 declare
   v_lifecycle text[] := array['status', 'approved_by', 'approved_at', 'paid_by', 'paid_at', 'voided_by',
-                              'voided_at', 'updated_at', 'details'];
+                              'voided_at', 'updated_at'];
 begin
   if tg_op = 'DELETE' then
     -- deleting the whole organization (cascade) is the one way a non-draft run goes away
