@@ -180,15 +180,17 @@ def _check(url: str) -> tuple[int, int]:
 def main() -> None:
     """Run the benchmark and print its table."""
     with _database() as url:
-        os.environ.update({
-            "SUPABASE_DB_URL": url,
-            "SUPABASE_URL": "http://127.0.0.1:9",
-            "SUPABASE_JWT_SECRET": JWT_SECRET,
-            "SUPABASE_SERVICE_ROLE_KEY": SERVICE_KEY,
-            "ODYSSEY_LOG_LEVEL": "WARNING",
-            "ODYSSEY_SYSTEM_LOGS": "false",
-            "ODYSSEY_DB_POOL_MAX_SIZE": "8",
-        })
+        os.environ.update(
+            {
+                "SUPABASE_DB_URL": url,
+                "SUPABASE_URL": "http://127.0.0.1:9",
+                "SUPABASE_JWT_SECRET": JWT_SECRET,
+                "SUPABASE_SERVICE_ROLE_KEY": SERVICE_KEY,
+                "ODYSSEY_LOG_LEVEL": "WARNING",
+                "ODYSSEY_SYSTEM_LOGS": "false",
+                "ODYSSEY_DB_POOL_MAX_SIZE": "8",
+            }
+        )
         import psycopg
 
         with psycopg.connect(url) as conn:
@@ -206,18 +208,35 @@ def main() -> None:
             stubs = sum(int(r["paystubs_created"]) for r in results)
             held = sum(len(r["errors"]) for r in results)
             written, unbalanced = _check(url)
-            rows.append((label, len(results), stubs, held, written, unbalanced, elapsed,
-                         statistics.median(latencies) * 1000, max(latencies) * 1000))
+            rows.append(
+                (
+                    label,
+                    len(results),
+                    stubs,
+                    held,
+                    written,
+                    unbalanced,
+                    elapsed,
+                    statistics.median(latencies) * 1000,
+                    max(latencies) * 1000,
+                )
+            )
         _clean(url)
 
-    print(f"{employees:,} employees, {entries:,} time entries, {len(calls)} calls (organization x pay period)")
+    print(
+        f"{employees:,} employees, {entries:,} time entries, {len(calls)} calls (organization x pay period)"
+    )
     print(f"floor (one aggregate query over the same entries): {floor * 1000:.1f} ms")
-    print(f"{'mode':<24} {'calls':>5} {'stubs':>6} {'held':>5} {'seconds':>8} {'stubs/s':>8} {'p50 ms':>7} "
-          f"{'max ms':>7} {'x floor':>8} {'target':>10}")
+    print(
+        f"{'mode':<24} {'calls':>5} {'stubs':>6} {'held':>5} {'seconds':>8} {'stubs/s':>8} {'p50 ms':>7} "
+        f"{'max ms':>7} {'x floor':>8} {'target':>10}"
+    )
     for label, ncalls, stubs, held, written, unbalanced, elapsed, p50, worst in rows:
         verdict = "ok" if elapsed < TARGET_S else "MISSED"
-        print(f"{label:<24} {ncalls:>5} {stubs:>6} {held:>5} {elapsed:>8.2f} {stubs / elapsed:>8.0f} {p50:>7.1f} "
-              f"{worst:>7.1f} {elapsed / floor:>8.0f} {'< 5 s ' + verdict:>10}")
+        print(
+            f"{label:<24} {ncalls:>5} {stubs:>6} {held:>5} {elapsed:>8.2f} {stubs / elapsed:>8.0f} {p50:>7.1f} "
+            f"{worst:>7.1f} {elapsed / floor:>8.0f} {'< 5 s ' + verdict:>10}"
+        )
         if written != stubs or unbalanced:
             print(f"  !! {written} stubs in the database for {stubs} reported; {unbalanced} do not foot")
 

@@ -1,9 +1,9 @@
 """run-payroll's errors, in the runtime's tree; each carries a machine-readable `reason` in the body.
 
-    RequestValidationError-like (422)  PayrollInputError      bad period, settings, W-4 year tables, ...
-    ForbiddenError (403)               PayrollForbiddenError  a member who is not owner/admin
-    NotFoundError (404)                PayrollNotFoundError   unknown (or invisible) organization or run
-    ConflictError (409)                PayrollConflictError   approved runs, lifecycle transitions, locks
+RequestValidationError-like (422)  PayrollInputError      bad period, settings, W-4 year tables, ...
+ForbiddenError (403)               PayrollForbiddenError  a member who is not owner/admin
+NotFoundError (404)                PayrollNotFoundError   unknown (or invisible) organization or run
+ConflictError (409)                PayrollConflictError   approved runs, lifecycle transitions, locks
 """
 
 from __future__ import annotations

@@ -33,11 +33,19 @@ class Settings(FunctionSettings):
     """The database; payroll statements may run longer than the default timeout (10,000 employees)."""
 
     required = DATABASE
-    payroll_statement_timeout_ms: int = Field(default=120_000, gt=0, validation_alias="ODYSSEY_PAYROLL_STATEMENT_TIMEOUT_MS")
+    payroll_statement_timeout_ms: int = Field(
+        default=120_000, gt=0, validation_alias="ODYSSEY_PAYROLL_STATEMENT_TIMEOUT_MS"
+    )
 
 
-@function(name="run_payroll", methods=("POST",), auth="user_or_service", request_model=PayrollRequest,
-          settings=Settings, cors=True)
+@function(
+    name="run_payroll",
+    methods=("POST",),
+    auth="user_or_service",
+    request_model=PayrollRequest,
+    settings=Settings,
+    cors=True,
+)
 def run_payroll(call: Call[Settings]) -> BaseModel:
     """Run, preview or move along the lifecycle a payroll run (or prepare due runs / an OnyxOS payout)."""
     settings = call.settings
@@ -51,7 +59,9 @@ def run_payroll(call: Call[Settings]) -> BaseModel:
         body,
         "service" if call.principal.kind == "service" else "user",
         user_tx=lambda: transaction(settings, "authenticated", claims, statement_timeout_ms=timeout),
-        service_tx=lambda: transaction(settings, "service_role", {"role": "service_role"}, statement_timeout_ms=timeout),
+        service_tx=lambda: transaction(
+            settings, "service_role", {"role": "service_role"}, statement_timeout_ms=timeout
+        ),
     )
 
 

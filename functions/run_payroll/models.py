@@ -18,7 +18,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, RootModel, model_validator
 
 Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
-Hours = Annotated[Decimal, PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str, when_used="json")]
+Hours = Annotated[
+    Decimal, PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str, when_used="json")
+]
 NonNegativeAmount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True)
@@ -203,7 +205,9 @@ class W4(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    filing_status: Literal["single", "married_filing_jointly", "head_of_household", "married_filing_separately"]
+    filing_status: Literal[
+        "single", "married_filing_jointly", "head_of_household", "married_filing_separately"
+    ]
     step2_checkbox: bool = False
     step3_amount: NonNegativeAmount = Decimal(0)
     step4a_other_income: NonNegativeAmount = Decimal(0)

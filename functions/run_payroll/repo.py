@@ -69,15 +69,22 @@ def _call(conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...]) -> A
 
 
 def run_period(
-    conn: psycopg.Connection[Any], organization_id: int, period_start: date, period_end: date,
-    pay_date: date | None, dry_run: bool, kind: str,
+    conn: psycopg.Connection[Any],
+    organization_id: int,
+    period_start: date,
+    period_end: date,
+    pay_date: date | None,
+    dry_run: bool,
+    kind: str,
 ) -> dict[str, Any]:
     """public.run_payroll_for_period → its response object. Raises the Payroll*Error tree."""
-    return dict(_call(
-        conn,
-        "select public.run_payroll_for_period(%s, %s, %s, %s, %s, %s)",
-        (organization_id, period_start, period_end, pay_date, dry_run, kind),
-    ))
+    return dict(
+        _call(
+            conn,
+            "select public.run_payroll_for_period(%s, %s, %s, %s, %s, %s)",
+            (organization_id, period_start, period_end, pay_date, dry_run, kind),
+        )
+    )
 
 
 def run_action(conn: psycopg.Connection[Any], payroll_run_id: int, action: str) -> dict[str, Any]:
@@ -87,19 +94,27 @@ def run_action(conn: psycopg.Connection[Any], payroll_run_id: int, action: str) 
 
 def prepare_due(conn: psycopg.Connection[Any], as_of: date | None) -> dict[str, Any]:
     """public.prepare_due_payroll_runs (service role only) → {as_of, created, already_prepared, failed}."""
-    return dict(_call(conn, "select public.prepare_due_payroll_runs(coalesce(%s::date, current_date))", (as_of,)))
+    return dict(
+        _call(conn, "select public.prepare_due_payroll_runs(coalesce(%s::date, current_date))", (as_of,))
+    )
 
 
-def payout_run(conn: psycopg.Connection[Any], agency_id: UUID, period_start: date, period_end: date) -> dict[str, Any]:
+def payout_run(
+    conn: psycopg.Connection[Any], agency_id: UUID, period_start: date, period_end: date
+) -> dict[str, Any]:
     """onyx.calculate_payout_run → the payout run as a JSON object; PayrollNotFoundError if OnyxOS is absent."""
     with _mapped():
         present = conn.execute(
             "select to_regprocedure('onyx.calculate_payout_run(uuid, date, date)') is not null"
         ).fetchone()
     if not present or not present[0]:
-        raise PayrollNotFoundError("OnyxOS payouts are not installed in this database", reason="not_available")
-    return dict(_call(
-        conn,
-        "select to_jsonb(r) from onyx.calculate_payout_run(%s, %s, %s) as r",
-        (agency_id, period_start, period_end),
-    ))
+        raise PayrollNotFoundError(
+            "OnyxOS payouts are not installed in this database", reason="not_available"
+        )
+    return dict(
+        _call(
+            conn,
+            "select to_jsonb(r) from onyx.calculate_payout_run(%s, %s, %s) as r",
+            (agency_id, period_start, period_end),
+        )
+    )

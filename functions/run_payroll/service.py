@@ -51,8 +51,17 @@ def handle(
     tx = service_tx if caller == "service" else user_tx
     with tx() as conn:
         if isinstance(body, RunRequest):
-            return run_result(repo.run_period(conn, body.organization_id, body.period_start, body.period_end,
-                                              body.pay_date, body.dry_run, body.kind))
+            return run_result(
+                repo.run_period(
+                    conn,
+                    body.organization_id,
+                    body.period_start,
+                    body.period_end,
+                    body.pay_date,
+                    body.dry_run,
+                    body.kind,
+                )
+            )
         if isinstance(body, ActionRequest):
             return ActionResult.model_validate(repo.run_action(conn, body.payroll_run_id, body.action))
         raw = repo.payout_run(conn, body.agency_id, body.period_start, body.period_end)

@@ -47,7 +47,9 @@ class PayrollDb:
     def user(self, org: int, role: str) -> str:
         """A platform user who is a member of `org` with `role`; returns the user id."""
         uid = str(uuid.uuid4())
-        self.conn.execute("insert into auth.users (id, email) values (%s, %s)", (uid, f"{uid[:8]}@example.com"))
+        self.conn.execute(
+            "insert into auth.users (id, email) values (%s, %s)", (uid, f"{uid[:8]}@example.com")
+        )
         self.conn.execute(
             "insert into public.user_organizations (user_id, organization_id, role) values (%s, %s, %s)",
             (uid, org, role),
@@ -92,7 +94,13 @@ class PayrollDb:
         return int(row[0])
 
     def entry(
-        self, org: int, emp: int, clock_in: str, clock_out: str | None, break_minutes: int = 0, tz: str | None = None
+        self,
+        org: int,
+        emp: int,
+        clock_in: str,
+        clock_out: str | None,
+        break_minutes: int = 0,
+        tz: str | None = None,
     ) -> int:
         """A time entry between two local wall-clock times of the organization (clock_out None = open)."""
         zone = tz or self.tz[org]
@@ -184,7 +192,17 @@ class PayrollDb:
         """public.federal_income_tax_withholding for one period."""
         row = self.conn.execute(
             "select public.federal_income_tax_withholding(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (year, status, step2, Decimal(wages), periods, Decimal(step3), Decimal(step4a), Decimal(step4b), Decimal(step4c)),
+            (
+                year,
+                status,
+                step2,
+                Decimal(wages),
+                periods,
+                Decimal(step3),
+                Decimal(step4a),
+                Decimal(step4b),
+                Decimal(step4c),
+            ),
         ).fetchone()
         assert row is not None
         return Decimal(row[0])

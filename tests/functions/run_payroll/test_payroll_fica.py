@@ -94,8 +94,13 @@ def test_all_wages_above_200000(db: psycopg.Connection) -> None:
 
 def test_net_is_gross_minus_the_rounded_lines(db: psycopg.Connection) -> None:
     stub = _one_thousand(PayrollDb(db), "199500.00")
-    deductions = (stub["federal_income_tax"] + stub["social_security_tax"] + stub["medicare_tax"]
-                  + stub["additional_medicare_tax"] + stub["other_deductions"])
+    deductions = (
+        stub["federal_income_tax"]
+        + stub["social_security_tax"]
+        + stub["medicare_tax"]
+        + stub["additional_medicare_tax"]
+        + stub["other_deductions"]
+    )
     assert stub["net_pay"] == stub["gross_pay"] - deductions
     # 2026 single weekly 1,000 -> FIT 78.08 (see the withholding cases); SS 0 (above base); Medicare 14.50
     assert stub["federal_income_tax"] == D("78.08")

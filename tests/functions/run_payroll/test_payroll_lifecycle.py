@@ -15,8 +15,20 @@ from tests.functions.run_payroll.payroll_db import PayrollDb, sqlstate
 
 D = Decimal
 WEEK1 = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"]
-MONEY = ("regular_hours", "overtime_hours", "regular_pay", "overtime_pay", "salary_pay", "gross_pay",
-         "federal_income_tax", "social_security_tax", "medicare_tax", "net_pay", "ytd_gross_pay", "details")
+MONEY = (
+    "regular_hours",
+    "overtime_hours",
+    "regular_pay",
+    "overtime_pay",
+    "salary_pay",
+    "gross_pay",
+    "federal_income_tax",
+    "social_security_tax",
+    "medicare_tax",
+    "net_pay",
+    "ytd_gross_pay",
+    "details",
+)
 
 
 def _scenario(p: PayrollDb) -> tuple[int, int, int]:
@@ -29,7 +41,9 @@ def _scenario(p: PayrollDb) -> tuple[int, int, int]:
 
 def _stubs(db: psycopg.Connection, run_id: int) -> list[tuple]:
     cols = ", ".join(("id", "employee_id", *MONEY))
-    return db.execute(f"select {cols} from public.paystubs where payroll_run_id = %s order by employee_id", (run_id,)).fetchall()
+    return db.execute(
+        f"select {cols} from public.paystubs where payroll_run_id = %s order by employee_id", (run_id,)
+    ).fetchall()
 
 
 def test_running_a_draft_again_recalculates_it_identically(db: psycopg.Connection) -> None:
@@ -46,7 +60,9 @@ def test_running_a_draft_again_recalculates_it_identically(db: psycopg.Connectio
     third = p.run(org, "2026-01-05", "2026-01-11")
     assert third["payroll_run_id"] == first["payroll_run_id"]
     assert D(third["total_gross"]) > D(first["total_gross"])
-    assert db.execute("select count(*) from public.payroll_runs where organization_id = %s", (org,)).fetchone() == (1,)
+    assert db.execute(
+        "select count(*) from public.payroll_runs where organization_id = %s", (org,)
+    ).fetchone() == (1,)
 
 
 def test_dry_run_previews_everything_and_writes_nothing(db: psycopg.Connection) -> None:
@@ -55,11 +71,18 @@ def test_dry_run_previews_everything_and_writes_nothing(db: psycopg.Connection) 
     preview = p.run(org, "2026-01-05", "2026-01-11", dry_run=True)
     assert preview["dry_run"] is True and preview["status"] == "preview" and preview["payroll_run_id"] is None
     assert {s["employee_id"] for s in preview["paystubs"]} == {hourly, salaried}
-    assert db.execute("select count(*) from public.payroll_runs where organization_id = %s", (org,)).fetchone() == (0,)
-    assert db.execute("select count(*) from public.paystubs where organization_id = %s", (org,)).fetchone() == (0,)
+    assert db.execute(
+        "select count(*) from public.payroll_runs where organization_id = %s", (org,)
+    ).fetchone() == (0,)
+    assert db.execute(
+        "select count(*) from public.paystubs where organization_id = %s", (org,)
+    ).fetchone() == (0,)
     real = p.run(org, "2026-01-05", "2026-01-11")
     assert (real["total_gross"], real["total_net"], real["total_amount"]) == (
-        preview["total_gross"], preview["total_net"], preview["total_amount"])
+        preview["total_gross"],
+        preview["total_net"],
+        preview["total_amount"],
+    )
     stub = p.stub(real["payroll_run_id"], hourly)
     shown = next(s for s in preview["paystubs"] if s["employee_id"] == hourly)
     assert D(str(shown["net_pay"])) == stub["net_pay"]
@@ -83,9 +106,21 @@ def test_approved_run_is_immutable_and_locks_its_entries(db: psycopg.Connection)
             return sqlstate(exc)
         return None
 
-    assert refused("update public.time_entries set clock_out = clock_out + interval '1 hour' where employee_id = %s", (hourly,)) == "PR409"
+    assert (
+        refused(
+            "update public.time_entries set clock_out = clock_out + interval '1 hour' where employee_id = %s",
+            (hourly,),
+        )
+        == "PR409"
+    )
     assert refused("delete from public.time_entries where employee_id = %s", (hourly,)) == "PR409"
-    assert refused("update public.paystubs set net_pay = net_pay + 1, gross_pay = gross_pay + 1, regular_pay = regular_pay + 1 where payroll_run_id = %s", (rid,)) == "PR409"
+    assert (
+        refused(
+            "update public.paystubs set net_pay = net_pay + 1, gross_pay = gross_pay + 1, regular_pay = regular_pay + 1 where payroll_run_id = %s",
+            (rid,),
+        )
+        == "PR409"
+    )
     assert refused("update public.payroll_runs set total_gross = 0 where id = %s", (rid,)) == "PR409"
     assert refused("delete from public.payroll_runs where id = %s", (rid,)) == "PR409"
     assert refused("select public.run_payroll_for_period(%s, '2026-01-05', '2026-01-11')", (org,)) == "PR409"
@@ -140,11 +175,15 @@ def test_concurrent_runs_for_the_same_period_produce_one_run(fresh_db: Database)
     first = fresh_db.connect()
     second = fresh_db.connect()
     try:
-        r1 = first.execute("select public.run_payroll_for_period(%s, '2026-01-05', '2026-01-11')", (org,)).fetchone()
+        r1 = first.execute(
+            "select public.run_payroll_for_period(%s, '2026-01-05', '2026-01-11')", (org,)
+        ).fetchone()
         got: dict = {}
 
         def other() -> None:
-            row = second.execute("select public.run_payroll_for_period(%s, '2026-01-05', '2026-01-11')", (org,)).fetchone()
+            row = second.execute(
+                "select public.run_payroll_for_period(%s, '2026-01-05', '2026-01-11')", (org,)
+            ).fetchone()
             got["row"] = row
             second.commit()
 
@@ -156,7 +195,9 @@ def test_concurrent_runs_for_the_same_period_produce_one_run(fresh_db: Database)
         t.join(10)
         assert not t.is_alive()
         assert r1 is not None and got["row"][0]["payroll_run_id"] == r1[0]["payroll_run_id"]
-        count = first.execute("select count(*) from public.payroll_runs where organization_id = %s", (org,)).fetchone()
+        count = first.execute(
+            "select count(*) from public.payroll_runs where organization_id = %s", (org,)
+        ).fetchone()
         assert count == (1,)
     finally:
         first.close()
@@ -165,7 +206,10 @@ def test_concurrent_runs_for_the_same_period_produce_one_run(fresh_db: Database)
 
 def _as_user(db: psycopg.Connection, uid: str) -> None:
     db.execute("set local role authenticated")
-    db.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps({"sub": uid, "role": "authenticated"}),))
+    db.execute(
+        "select set_config('request.jwt.claims', %s, true)",
+        (json.dumps({"sub": uid, "role": "authenticated"}),),
+    )
 
 
 @pytest.mark.parametrize("role", ["owner", "admin"])
@@ -176,7 +220,9 @@ def test_owner_or_admin_runs_payroll_under_rls(db: psycopg.Connection, role: str
     _as_user(db, uid)
     run = p.run(org, "2026-01-05", "2026-01-11")
     assert run["paystubs_created"] == 2
-    created = db.execute("select created_by from public.payroll_runs where id = %s", (run["payroll_run_id"],)).fetchone()
+    created = db.execute(
+        "select created_by from public.payroll_runs where id = %s", (run["payroll_run_id"],)
+    ).fetchone()
     assert created is not None and str(created[0]) == uid
     assert p.summary(hourly, "2026-01-05", "2026-01-11")["total_hours"] == D("45.8333")
     assert p.action(run["payroll_run_id"], "approve")["status"] == "approved"
@@ -220,7 +266,9 @@ def test_scheduled_preparation_is_idempotent(db: psycopg.Connection) -> None:
     second = db.execute("select public.prepare_due_payroll_runs('2026-01-14')").fetchone()[0]  # type: ignore[index]
     assert not [c for c in second["created"] if c["organization_id"] == org]
     assert [c for c in second["already_prepared"] if c["organization_id"] == org]
-    assert db.execute("select count(*) from public.payroll_runs where organization_id = %s", (org,)).fetchone() == (1,)
+    assert db.execute(
+        "select count(*) from public.payroll_runs where organization_id = %s", (org,)
+    ).fetchone() == (1,)
 
 
 def test_deleting_the_organization_still_cascades_over_approved_payroll(db: psycopg.Connection) -> None:

@@ -31,7 +31,9 @@ def test_thirty_then_fifty_hours_is_ten_hours_overtime(db: psycopg.Connection) -
     assert run["period_alignment"] == "aligned"
 
 
-def test_sunday_night_shift_is_split_at_the_workweek_boundary_in_the_org_timezone(db: psycopg.Connection) -> None:
+def test_sunday_night_shift_is_split_at_the_workweek_boundary_in_the_org_timezone(
+    db: psycopg.Connection,
+) -> None:
     """Sun 20:00 -> Mon 06:00 Chicago: 4 h in week one, 6 h in week two (in UTC it would all be Monday)."""
     p = PayrollDb(db)
     org = p.org("America/Chicago", pay_frequency="biweekly", workweek_start="monday")
@@ -100,7 +102,9 @@ def test_unpaid_breaks_are_subtracted_and_rates_are_never_rounded(db: psycopg.Co
 
 
 def _california(p: PayrollDb, rate: str = "30.00") -> tuple[int, int]:
-    org = p.org("America/Los_Angeles", pay_frequency="weekly", overtime_rules="california", workweek_start="monday")
+    org = p.org(
+        "America/Los_Angeles", pay_frequency="weekly", overtime_rules="california", workweek_start="monday"
+    )
     return org, p.employee(org, rate=rate)
 
 
@@ -110,7 +114,11 @@ def test_california_four_twelve_hour_days(db: psycopg.Connection) -> None:
     org, emp = _california(p)
     p.days(org, emp, ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05"], "06:00", "18:00")
     stub = p.stub(p.run(org, "2026-02-02", "2026-02-08")["payroll_run_id"], emp)
-    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (D("32"), D("16"), D("0"))
+    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (
+        D("32"),
+        D("16"),
+        D("0"),
+    )
     assert stub["gross_pay"] == D("1680.00")  # 32 x 30 + 16 x 45
 
 
@@ -119,9 +127,19 @@ def test_california_six_ten_hour_days_no_pyramiding(db: psycopg.Connection) -> N
     (latest day first) and daily overtime is not counted again: 40 regular, 20 overtime."""
     p = PayrollDb(db)
     org, emp = _california(p)
-    p.days(org, emp, ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"], "07:00", "17:00")
+    p.days(
+        org,
+        emp,
+        ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"],
+        "07:00",
+        "17:00",
+    )
     stub = p.stub(p.run(org, "2026-02-02", "2026-02-08")["payroll_run_id"], emp)
-    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (D("40"), D("20"), D("0"))
+    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (
+        D("40"),
+        D("20"),
+        D("0"),
+    )
     assert stub["gross_pay"] == D("2100.00")  # 40 x 30 + 20 x 45
 
 
@@ -129,10 +147,20 @@ def test_california_seventh_consecutive_day(db: psycopg.Connection) -> None:
     """Mon-Sat 6 h, Sunday (7th consecutive day) 9 h: the first 8 h of day 7 are overtime, the 9th double."""
     p = PayrollDb(db)
     org, emp = _california(p)
-    p.days(org, emp, ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"], "09:00", "15:00")
+    p.days(
+        org,
+        emp,
+        ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"],
+        "09:00",
+        "15:00",
+    )
     p.entry(org, emp, "2026-02-08 08:00", "2026-02-08 17:00")
     stub = p.stub(p.run(org, "2026-02-02", "2026-02-08")["payroll_run_id"], emp)
-    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (D("36"), D("8"), D("1"))
+    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (
+        D("36"),
+        D("8"),
+        D("1"),
+    )
     assert stub["gross_pay"] == D("1500.00")  # 36 x 30 + 8 x 45 + 1 x 60
 
 
@@ -141,10 +169,20 @@ def test_california_seventh_day_after_a_full_week(db: psycopg.Connection) -> Non
     overtime and 1 double: 40 / 16 / 1."""
     p = PayrollDb(db)
     org, emp = _california(p)
-    p.days(org, emp, ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"], "08:00", "16:00")
+    p.days(
+        org,
+        emp,
+        ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"],
+        "08:00",
+        "16:00",
+    )
     p.entry(org, emp, "2026-02-08 08:00", "2026-02-08 17:00")
     stub = p.stub(p.run(org, "2026-02-02", "2026-02-08")["payroll_run_id"], emp)
-    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (D("40"), D("16"), D("1"))
+    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (
+        D("40"),
+        D("16"),
+        D("1"),
+    )
 
 
 def test_california_double_time_over_twelve_hours(db: psycopg.Connection) -> None:
@@ -152,7 +190,11 @@ def test_california_double_time_over_twelve_hours(db: psycopg.Connection) -> Non
     org, emp = _california(p)
     p.entry(org, emp, "2026-02-03 05:00", "2026-02-03 19:00")  # 14 h
     stub = p.stub(p.run(org, "2026-02-02", "2026-02-08")["payroll_run_id"], emp)
-    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (D("8"), D("4"), D("2"))
+    assert (stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"]) == (
+        D("8"),
+        D("4"),
+        D("2"),
+    )
 
 
 def test_federal_rules_ignore_daily_hours(db: psycopg.Connection) -> None:
@@ -171,13 +213,17 @@ def test_unaligned_period_pays_whole_workweeks_in_the_period_they_end(db: psycop
     p = PayrollDb(db)
     org = p.org("UTC", pay_frequency="semimonthly")
     emp = p.employee(org, rate="10.00")
-    p.days(org, emp, ["2026-01-26", "2026-01-27", "2026-01-28", "2026-01-29", "2026-01-30"], "08:00", "17:00")  # 45 h
+    p.days(
+        org, emp, ["2026-01-26", "2026-01-27", "2026-01-28", "2026-01-29", "2026-01-30"], "08:00", "17:00"
+    )  # 45 h
     p.days(org, emp, ["2026-02-02", "2026-02-03"], "08:00", "16:00")  # 16 h
     run = p.run(org, "2026-02-01", "2026-02-15")
     assert run["period_alignment"] == "workweek_paid_in_period_it_ends"
     stub = p.stub(run["payroll_run_id"], emp)
     assert (stub["regular_hours"], stub["overtime_hours"]) == (D("56"), D("5"))
-    details = db.execute("select details from public.payroll_runs where id = %s", (run["payroll_run_id"],)).fetchone()
+    details = db.execute(
+        "select details from public.payroll_runs where id = %s", (run["payroll_run_id"],)
+    ).fetchone()
     assert details is not None
     assert details[0]["workweeks_paid"] == {"from": "2026-01-26", "to": "2026-02-15"}
 
@@ -185,12 +231,21 @@ def test_unaligned_period_pays_whole_workweeks_in_the_period_they_end(db: psycop
 def test_time_summary_agrees_with_the_paystub(db: psycopg.Connection) -> None:
     p = PayrollDb(db)
     org, emp = _california(p)
-    p.days(org, emp, ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"], "07:00", "17:00")
+    p.days(
+        org,
+        emp,
+        ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05", "2026-02-06", "2026-02-07"],
+        "07:00",
+        "17:00",
+    )
     p.entry(org, emp, "2026-02-08 08:00", "2026-02-08 10:30")
     stub = p.stub(p.run(org, "2026-02-02", "2026-02-08")["payroll_run_id"], emp)
     s = p.summary(emp, "2026-02-02", "2026-02-08")
     assert (s["regular_hours"], s["overtime_hours"], s["double_time_hours"]) == (
-        stub["regular_hours"], stub["overtime_hours"], stub["double_time_hours"])
+        stub["regular_hours"],
+        stub["overtime_hours"],
+        stub["double_time_hours"],
+    )
     assert s["total_hours"] == D("62.5")
     assert s["days_worked"] == 7
     assert s["avg_hours_per_day"] == D("8.9286")

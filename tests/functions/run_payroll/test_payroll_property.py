@@ -35,8 +35,18 @@ class Oracle:
         ):
             self.brackets[(year, status, schedule)].append((a, c, d))
 
-    def fit(self, year: int, status: str, step2: bool, wages: Decimal, periods: int,
-            s3: Decimal, s4a: Decimal, s4b: Decimal, s4c: Decimal) -> Decimal:
+    def fit(
+        self,
+        year: int,
+        status: str,
+        step2: bool,
+        wages: Decimal,
+        periods: int,
+        s3: Decimal,
+        s4a: Decimal,
+        s4b: Decimal,
+        s4c: Decimal,
+    ) -> Decimal:
         status = "single" if status == "married_filing_separately" else status
         adjustment = D(0) if step2 else (D(12900) if status == "married_filing_jointly" else D(8600))
         annual = max(D(0), wages * periods + s4a - s4b - adjustment)
@@ -81,17 +91,25 @@ def test_ten_thousand_generated_stubs_foot_and_match_the_oracle(db: psycopg.Conn
                 length = rng.randint(60, 70 * 60)
                 shifts.append((rng.randint(0, 7 * 24 * 60 - length), length))
         people.append((kind, w4, rate, salary, shifts))
-    ids = [r[0] for r in db.execute(
-        """insert into public.employees (organization_id, full_name, pay_type, hourly_rate, salary, employment_type, tax_info)
+    ids = [
+        r[0]
+        for r in db.execute(
+            """insert into public.employees (organization_id, full_name, pay_type, hourly_rate, salary, employment_type, tax_info)
            select %s, 'Gen ' || i, case when k = 'salary' then 'salary' else 'hourly' end,
                   case when k = 'salary' then null else rate end, case when k = 'salary' then sal end,
                   case when k = 'contractor' then 'contractor' else 'full_time' end,
                   case when k = 'contractor' then '{}'::jsonb else jsonb_build_object('w4', w4) end
            from unnest(%s::text[], %s::numeric[], %s::numeric[], %s::jsonb[]) with ordinality as u(k, rate, sal, w4, i)
            order by i returning id""",
-        (org, [x[0] for x in people], [x[2] for x in people], [x[3] for x in people],
-         [psycopg.types.json.Jsonb(x[1]) for x in people]),
-    ).fetchall()]
+            (
+                org,
+                [x[0] for x in people],
+                [x[2] for x in people],
+                [x[3] for x in people],
+                [psycopg.types.json.Jsonb(x[1]) for x in people],
+            ),
+        ).fetchall()
+    ]
     emp_col, ins, outs = [], [], []
     for emp_id, person in zip(ids, people, strict=True):
         for week, (offset, length) in zip(WEEKS, person[4], strict=False):
@@ -126,9 +144,17 @@ def test_ten_thousand_generated_stubs_foot_and_match_the_oracle(db: psycopg.Conn
             if kind == "contractor":
                 assert worker == "contractor" and fit == ss == med == addl == D(0) and net == gross
             else:
-                assert fit == oracle.fit(2026, w4["filing_status"], w4["step2_checkbox"], gross, 52, D(w4["step3_amount"]),
-                                         D(w4["step4a_other_income"]), D(w4["step4b_deductions"]),
-                                         D(w4["step4c_extra_withholding"]))
+                assert fit == oracle.fit(
+                    2026,
+                    w4["filing_status"],
+                    w4["step2_checkbox"],
+                    gross,
+                    52,
+                    D(w4["step3_amount"]),
+                    D(w4["step4a_other_income"]),
+                    D(w4["step4b_deductions"]),
+                    D(w4["step4c_extra_withholding"]),
+                )
                 assert (ss, med, addl) == (cents(gross * D("0.062")), cents(gross * D("0.0145")), D(0))
             assert net == gross - fit - ss - med - addl - other  # foots to the cent
             assert all(x == cents(x) for x in (reg, ot, sal, gross, fit, ss, med, net))  # whole cents
@@ -150,15 +176,23 @@ def test_ten_thousand_generated_stubs_foot_and_match_the_oracle(db: psycopg.Conn
 
 money = st.decimals(min_value=0, max_value=40_000, places=2, allow_nan=False, allow_infinity=False)
 case = st.tuples(
-    st.sampled_from([2025, 2026]), st.sampled_from(STATUSES), st.booleans(), money, st.sampled_from([52, 26, 24, 12]),
-    st.sampled_from([D(0), D(500), D(2000), D(6000)]), st.sampled_from([D(0), D(5000)]),
-    st.sampled_from([D(0), D(2500), D(30000)]), st.sampled_from([D(0), D("20.00"), D("7.77")]),
+    st.sampled_from([2025, 2026]),
+    st.sampled_from(STATUSES),
+    st.booleans(),
+    money,
+    st.sampled_from([52, 26, 24, 12]),
+    st.sampled_from([D(0), D(500), D(2000), D(6000)]),
+    st.sampled_from([D(0), D(5000)]),
+    st.sampled_from([D(0), D(2500), D(30000)]),
+    st.sampled_from([D(0), D("20.00"), D("7.77")]),
 )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(case, min_size=200, max_size=200))
-def test_withholding_function_matches_the_oracle_in_batches(db: psycopg.Connection, cases: list[tuple]) -> None:
+def test_withholding_function_matches_the_oracle_in_batches(
+    db: psycopg.Connection, cases: list[tuple]
+) -> None:
     cols = list(zip(*cases, strict=True))
     got = db.execute(
         """select public.federal_income_tax_withholding(y, s, c, w, n, s3, s4a, s4b, s4c)

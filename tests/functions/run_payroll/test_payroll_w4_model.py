@@ -14,7 +14,13 @@ from tests.functions.run_payroll.payroll_db import PayrollDb
 SAMPLES: list[dict[str, Any]] = [
     {"w4": {"filing_status": "single"}},
     {"w4": {"filing_status": "head_of_household", "step2_checkbox": True, "step3_amount": "2000.00"}},
-    {"w4": {"filing_status": "married_filing_jointly", "step4a_other_income": "1200.50", "step4b_deductions": "0"}},
+    {
+        "w4": {
+            "filing_status": "married_filing_jointly",
+            "step4a_other_income": "1200.50",
+            "step4b_deductions": "0",
+        }
+    },
     {"exempt_from_withholding": True},
     {"exempt_from_withholding": True, "flsa_exempt": True},
     {"flsa_exempt": False},

@@ -33,18 +33,30 @@ def test_salaried_non_exempt_earns_overtime(db: psycopg.Connection) -> None:
     emp = p.employee(org, pay_type="salary", salary="52000.00")
     p.days(org, emp, WEEK1, "08:00", "17:00")
     stub = p.stub(p.run(org, "2026-01-05", "2026-01-11")["payroll_run_id"], emp)
-    assert (stub["salary_pay"], stub["overtime_hours"], stub["overtime_pay"]) == (D("1000.00"), D("5"), D("187.50"))
+    assert (stub["salary_pay"], stub["overtime_hours"], stub["overtime_pay"]) == (
+        D("1000.00"),
+        D("5"),
+        D("187.50"),
+    )
     assert stub["gross_pay"] == D("1187.50")
 
 
 def test_flsa_exempt_flag_means_no_overtime(db: psycopg.Connection) -> None:
     p = PayrollDb(db)
     org = p.org("UTC", pay_frequency="weekly")
-    emp = p.employee(org, pay_type="salary", salary="52000.00",
-                     tax_info={"w4": {"filing_status": "single"}, "flsa_exempt": True})
+    emp = p.employee(
+        org,
+        pay_type="salary",
+        salary="52000.00",
+        tax_info={"w4": {"filing_status": "single"}, "flsa_exempt": True},
+    )
     p.days(org, emp, WEEK1, "08:00", "17:00")
     stub = p.stub(p.run(org, "2026-01-05", "2026-01-11")["payroll_run_id"], emp)
-    assert (stub["overtime_hours"], stub["overtime_pay"], stub["gross_pay"]) == (D("0"), D("0.00"), D("1000.00"))
+    assert (stub["overtime_hours"], stub["overtime_pay"], stub["gross_pay"]) == (
+        D("0"),
+        D("0.00"),
+        D("1000.00"),
+    )
     assert stub["regular_hours"] == D("45")
 
 
@@ -104,7 +116,10 @@ def test_inactive_and_idle_employees_are_skipped_with_a_reason(db: psycopg.Conne
     run = p.run(org, "2026-01-05", "2026-01-11")
     assert run["paystubs_created"] == 1
     assert {(s["employee_id"], s["reason"]) for s in run["skipped"]} == {
-        (inactive, "inactive_no_time"), (idle, "no_time_in_period"), (gone, "terminated_no_time_before_termination")}
+        (inactive, "inactive_no_time"),
+        (idle, "no_time_in_period"),
+        (gone, "terminated_no_time_before_termination"),
+    }
     assert run["errors"] == []
 
 
@@ -141,7 +156,9 @@ def test_validation_errors_hold_the_employee_out_and_the_rest_proceeds(db: psyco
     # held out, never silently dropped, and counted as processed; the rest is paid
     assert run["paystubs_created"] == 1 and run["employees_processed"] == 6
     assert p.stub(run["payroll_run_id"], fine)["gross_pay"] == D("320.00")
-    stored = db.execute("select details -> 'errors' from public.payroll_runs where id = %s", (run["payroll_run_id"],)).fetchone()
+    stored = db.execute(
+        "select details -> 'errors' from public.payroll_runs where id = %s", (run["payroll_run_id"],)
+    ).fetchone()
     assert stored is not None and len(stored[0]) == 5
 
 
@@ -174,7 +191,9 @@ def test_invalid_settings_are_a_clear_error(db: psycopg.Connection, settings: di
 def test_defaults_apply_without_settings(db: psycopg.Connection) -> None:
     """No settings.payroll: UTC, Monday workweeks, biweekly, federal rules."""
     p = PayrollDb(db)
-    org = int(db.execute("insert into public.organizations (name) values ('Bare') returning id").fetchone()[0])  # type: ignore[index]
+    org = int(
+        db.execute("insert into public.organizations (name) values ('Bare') returning id").fetchone()[0]
+    )  # type: ignore[index]
     p.tz[org] = "UTC"
     emp = p.employee(org)
     p.days(org, emp, WEEK1, "08:00", "17:00")

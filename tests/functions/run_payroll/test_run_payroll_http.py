@@ -34,14 +34,20 @@ def payroll_db(pg_cluster: Any) -> Iterator[Database]:
 
 
 @pytest.fixture
-def world(payroll_db: Database, function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def world(
+    payroll_db: Database, function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, Any]]:
     """One organization (weekly, UTC) with an owner, an admin, a member, an outsider and two employees."""
     monkeypatch.setenv("SUPABASE_DB_URL", payroll_db.url)
     with psycopg.connect(payroll_db.url) as conn:
         p = PayrollDb(conn)
         org = p.org("UTC", pay_frequency="weekly")
-        w: dict[str, Any] = {"org": org, "owner": p.user(org, "owner"), "admin": p.user(org, "admin"),
-                             "member": p.user(org, "member")}
+        w: dict[str, Any] = {
+            "org": org,
+            "owner": p.user(org, "owner"),
+            "admin": p.user(org, "admin"),
+            "member": p.user(org, "member"),
+        }
         other = p.org("UTC")
         w["outsider"] = p.user(other, "owner")
         w["hourly"] = p.employee(org, rate="20.00")
@@ -65,9 +71,14 @@ def test_owner_dry_run_then_run_approve_and_refuse_a_rerun(invoke, tokens, world
     assert body["dry_run"] is True and body["payroll_run_id"] is None
     # 45 h at $20: 40 x 20 + 5 x 30 = 950.00; salary 52,000 / 52 = 1,000.00
     assert body["total_gross"] == "1950.00"
-    assert {s["employee_id"]: s["gross_pay"] for s in body["paystubs"]} == {world["hourly"]: "950.00", world["salaried"]: "1000.00"}
+    assert {s["employee_id"]: s["gross_pay"] for s in body["paystubs"]} == {
+        world["hourly"]: "950.00",
+        world["salaried"]: "1000.00",
+    }
     with psycopg.connect(payroll_db.url) as conn:
-        assert conn.execute("select count(*) from public.payroll_runs where organization_id = %s", (world["org"],)).fetchone() == (0,)
+        assert conn.execute(
+            "select count(*) from public.payroll_runs where organization_id = %s", (world["org"],)
+        ).fetchone() == (0,)
 
     run = invoke("run_payroll", "POST", "/", headers=owner, json=_run_body(world))
     assert run.status == 200, run.body
@@ -76,7 +87,13 @@ def test_owner_dry_run_then_run_approve_and_refuse_a_rerun(invoke, tokens, world
     assert (r["total_gross"], r["total_net"]) == (body["total_gross"], body["total_net"])
     assert Decimal(r["total_amount"]) > Decimal(r["total_gross"])  # + employer FICA
 
-    approved = invoke("run_payroll", "POST", "/", headers=owner, json={"action": "approve", "payroll_run_id": r["payroll_run_id"]})
+    approved = invoke(
+        "run_payroll",
+        "POST",
+        "/",
+        headers=owner,
+        json={"action": "approve", "payroll_run_id": r["payroll_run_id"]},
+    )
     assert approved.status == 200 and approved.json()["status"] == "approved"
     again = invoke("run_payroll", "POST", "/", headers=owner, json=_run_body(world))
     assert again.status == 409
@@ -86,9 +103,21 @@ def test_owner_dry_run_then_run_approve_and_refuse_a_rerun(invoke, tokens, world
 
 def test_admin_may_run_member_gets_403_outsider_404(invoke, tokens, world) -> None:
     for who, status in (("admin", 200), ("member", 403), ("outsider", 404)):
-        r = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.user(world[who])), json=_run_body(world, dry_run=True))
+        r = invoke(
+            "run_payroll",
+            "POST",
+            "/",
+            headers=tokens.bearer(tokens.user(world[who])),
+            json=_run_body(world, dry_run=True),
+        )
         assert r.status == status, (who, r.body)
-    leak = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.user(world["outsider"])), json=_run_body(world, dry_run=True))
+    leak = invoke(
+        "run_payroll",
+        "POST",
+        "/",
+        headers=tokens.bearer(tokens.user(world["outsider"])),
+        json=_run_body(world, dry_run=True),
+    )
     problem = leak.json()
     assert problem["reason"] == "not_found" and "paystubs" not in problem and "total_gross" not in problem
 
@@ -97,7 +126,9 @@ def test_service_runs_and_user_may_not_ask_for_the_scheduler(invoke, tokens, wor
     service = tokens.bearer(tokens.service_key)
     r = invoke("run_payroll", "POST", "/", headers=service, json=_run_body(world))
     assert r.status == 200 and r.json()["paystubs_created"] == 2
-    user = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.user(world["owner"])), json={"due": True})
+    user = invoke(
+        "run_payroll", "POST", "/", headers=tokens.bearer(tokens.user(world["owner"])), json={"due": True}
+    )
     assert user.status == 403
 
 
@@ -128,8 +159,13 @@ def test_bad_bodies_are_422_with_fields(invoke, tokens, world, body) -> None:
 
 
 def test_a_period_that_is_not_a_pay_period_is_422_with_a_reason(invoke, tokens, world) -> None:
-    r = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.service_key),
-               json=_run_body(world, period_end="2026-01-18"))
+    r = invoke(
+        "run_payroll",
+        "POST",
+        "/",
+        headers=tokens.bearer(tokens.service_key),
+        json=_run_body(world, period_end="2026-01-18"),
+    )
     assert r.status == 422 and r.json()["reason"] == "invalid_period"
 
 
@@ -139,21 +175,38 @@ def test_no_credentials_is_401(invoke, world) -> None:
 
 
 def test_unknown_agency_payout_is_404(invoke, tokens, world) -> None:
-    r = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.service_key),
-               json={"agency_id": str(uuid.uuid4()), "period_start": "2026-01-05", "period_end": "2026-01-11"})
+    r = invoke(
+        "run_payroll",
+        "POST",
+        "/",
+        headers=tokens.bearer(tokens.service_key),
+        json={"agency_id": str(uuid.uuid4()), "period_start": "2026-01-05", "period_end": "2026-01-11"},
+    )
     assert r.status == 404, r.body
 
 
 def test_service_calculates_an_onyx_payout_run(invoke, tokens, world, payroll_db) -> None:
     """An agency without staff: a draft payout run of 0.00 in its currency (the engine is OnyxOS's)."""
     with psycopg.connect(payroll_db.url) as conn:
-        agency = conn.execute("insert into onyx.agencies (name, currency) values ('Bench Agency', 'EUR') returning id").fetchone()[0]  # type: ignore[index]
+        agency = conn.execute(
+            "insert into onyx.agencies (name, currency) values ('Bench Agency', 'EUR') returning id"
+        ).fetchone()[0]  # type: ignore[index]
     try:
-        r = invoke("run_payroll", "POST", "/", headers=tokens.bearer(tokens.service_key),
-                   json={"agency_id": str(agency), "period_start": "2026-01-05", "period_end": "2026-01-11"})
+        r = invoke(
+            "run_payroll",
+            "POST",
+            "/",
+            headers=tokens.bearer(tokens.service_key),
+            json={"agency_id": str(agency), "period_start": "2026-01-05", "period_end": "2026-01-11"},
+        )
         assert r.status == 200, r.body
         body = r.json()
-        assert (body["agency_id"], body["status"], body["currency"], body["total_payout"]) == (str(agency), "draft", "EUR", "0.00")
+        assert (body["agency_id"], body["status"], body["currency"], body["total_payout"]) == (
+            str(agency),
+            "draft",
+            "EUR",
+            "0.00",
+        )
     finally:
         with psycopg.connect(payroll_db.superuser_url) as conn:
             conn.execute("delete from onyx.agencies where id = %s", (agency,))

@@ -27,7 +27,14 @@ from functions.run_payroll.models import (
         ({"organization_id": 3, "period_start": "2026-01-05", "period_end": "2026-01-18"}, RunRequest),
         ({"action": "void", "payroll_run_id": 9}, ActionRequest),
         ({"due": True}, DueRequest),
-        ({"agency_id": "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", "period_start": "2026-01-01", "period_end": "2026-01-15"}, PayoutRequest),
+        (
+            {
+                "agency_id": "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed",
+                "period_start": "2026-01-01",
+                "period_end": "2026-01-15",
+            },
+            PayoutRequest,
+        ),
     ],
 )
 def test_each_body_shape_is_recognised(body: dict, kind: type) -> None:
@@ -40,7 +47,12 @@ def test_each_body_shape_is_recognised(body: dict, kind: type) -> None:
         {"organization_id": 3, "period_start": "2026-01-18", "period_end": "2026-01-05"},
         {"organization_id": 3, "period_start": "2026-01-01", "period_end": "2026-03-01"},
         {"organization_id": 0, "period_start": "2026-01-05", "period_end": "2026-01-18"},
-        {"organization_id": 3, "period_start": "2026-01-05", "period_end": "2026-01-18", "pay_date": "2026-01-10"},
+        {
+            "organization_id": 3,
+            "period_start": "2026-01-05",
+            "period_end": "2026-01-18",
+            "pay_date": "2026-01-10",
+        },
         {"organization_id": 3, "period_start": "2026-01-05", "period_end": "2026-01-18", "kind": "bonus"},
         {"due": False},
         {"action": "approve", "payroll_run_id": 1, "extra": True},
@@ -53,11 +65,24 @@ def test_bad_bodies_are_refused(body: dict) -> None:
 
 def test_money_leaves_as_two_place_strings() -> None:
     raw = {
-        "payroll_run_id": 1, "status": "draft", "kind": "regular", "dry_run": False, "period_start": "2026-01-05",
-        "period_end": "2026-01-11", "pay_date": "2026-01-11", "employees_processed": 1, "paystubs_created": 1,
-        "total_gross": "1000", "total_net": "823.4", "total_amount": "1076.5", "total_employee_taxes": "176.6",
-        "total_employer_taxes": "76.5", "period_alignment": "aligned", "overtime_rules": "federal",
-        "errors": [], "skipped": [],
+        "payroll_run_id": 1,
+        "status": "draft",
+        "kind": "regular",
+        "dry_run": False,
+        "period_start": "2026-01-05",
+        "period_end": "2026-01-11",
+        "pay_date": "2026-01-11",
+        "employees_processed": 1,
+        "paystubs_created": 1,
+        "total_gross": "1000",
+        "total_net": "823.4",
+        "total_amount": "1076.5",
+        "total_employee_taxes": "176.6",
+        "total_employer_taxes": "76.5",
+        "period_alignment": "aligned",
+        "overtime_rules": "federal",
+        "errors": [],
+        "skipped": [],
     }
     out = RunResult.model_validate(raw).model_dump(mode="json")
     assert (out["total_gross"], out["total_net"], out["total_amount"]) == ("1000.00", "823.40", "1076.50")
