@@ -403,18 +403,38 @@ def test_audit_trigger_logs_every_change(db: psycopg.Connection, world: World) -
     "table", ["employees", "time_entries", "bids", "invoices", "payments", "subscriptions", "payroll_runs", "paystubs"]
 )
 def test_audited_tables(db: psycopg.Connection, table: str) -> None:
-    row = db.execute(
-        "select count(*) from pg_trigger where tgrelid = %s::regclass and tgfoid = 'ops.fn_log_change()'::regprocedure"
-        " and tgtype & (4 | 8 | 16) = (4 | 8 | 16)",  # insert, delete, update
+    # one trigger per event (transition tables), each firing once per statement: insert 4, delete 8, update 16
+    rows = db.execute(
+        "select tgtype & (4 | 8 | 16), tgtype & 1 from pg_trigger"
+        " where tgrelid = %s::regclass and tgfoid = 'ops.fn_log_change()'::regprocedure order by 1",
         (f"public.{table}",),
-    ).fetchone()
-    assert row == (1,)
+    ).fetchall()
+    assert rows == [(4, 0), (8, 0), (16, 0)]
 
 
 def test_audit_function_is_not_callable_by_api_users(db: psycopg.Connection) -> None:
     for role, allowed in (("anon", False), ("authenticated", False), ("service_role", True)):
         row = db.execute("select has_function_privilege(%s, 'ops.fn_log_change()', 'execute')", (role,)).fetchone()
         assert row == (allowed,), role
+
+
+def test_one_statement_over_many_rows_logs_each_row(db: psycopg.Connection, world: World) -> None:
+    org_a = world.tenants["A"]
+    db.execute("insert into public.employees (organization_id, full_name, employee_number)"
+               " select %s, 'Bulk ' || g, 'BULK-' || g from generate_series(1, 3) g", (org_a,))
+    changed = db.execute("update public.employees set department = 'Field' where employee_number like 'BULK-%%'"
+                         " returning id").fetchall()
+    assert len(changed) == 3
+    logs = db.execute(
+        "select message, (metadata -> 'old' ->> 'id')::bigint, metadata -> 'old' ->> 'department',"
+        " (metadata -> 'new' ->> 'id')::bigint, metadata -> 'new' ->> 'department', organization_id"
+        " from public.system_logs where source = 'public.employees' and metadata -> 'new' ->> 'employee_number' like 'BULK-%%'"
+        " order by id").fetchall()
+    inserts = [r for r in logs if r[0] == "INSERT on public.employees"]
+    updates = [r for r in logs if r[0] == "UPDATE on public.employees"]
+    assert len(inserts) == 3 and all(r[1] is None and r[5] == org_a for r in inserts)
+    # each update row pairs the old and the new version of the same employee
+    assert sorted((r[1], r[2], r[3], r[4]) for r in updates) == sorted((i, None, i, "Field") for (i,) in changed)
 
 
 def test_service_role_changes_are_audited_without_a_user(db: psycopg.Connection, world: World) -> None:
