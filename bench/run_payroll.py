@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from bench._db import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 5.0
@@ -44,29 +42,6 @@ from public.time_entries
 where clock_out > clock_in and clock_in < '2026-12-01' and clock_out > '2026-10-26'
 group by employee_id
 """
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        yield url
-        return
-    from devkit import migrate, seed
-    from devkit.pg import Cluster, free_port
-
-    base = Path(tempfile.mkdtemp(prefix="odyssey-bench-", dir="/tmp"))
-    os.chmod(base, 0o755)
-    cluster = Cluster(data_dir=base / "cluster", port=free_port(), fsync=False)
-    try:
-        cluster.start()
-        migrate.migrate(cluster.url(), superuser_url=cluster.superuser_url())
-        print("seeding scale large (several minutes)...", flush=True)
-        seed.run(cluster.url(), scale="large", out=open(os.devnull, "w"))  # noqa: SIM115
-        yield cluster.url()
-    finally:
-        cluster.destroy()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _calls(url: str) -> list[dict[str, Any]]:
@@ -179,7 +154,7 @@ def _check(url: str) -> tuple[int, int]:
 
 def main() -> None:
     """Run the benchmark and print its table."""
-    with _database() as url:
+    with bench_database("large") as url:
         os.environ.update(
             {
                 "SUPABASE_DB_URL": url,

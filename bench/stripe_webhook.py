@@ -14,15 +14,13 @@ import http.client
 import json
 import os
 import random
-import shutil
 import statistics
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from bench._db import bench_database
 
 SECRET = "whsec_bench_only_secret"
 SENDERS = 4
@@ -31,27 +29,6 @@ ROUNDS = int(os.environ.get("BENCH_STRIPE_ROUNDS", "3"))
 FLOOR, WEBHOOK = "floor (signature + ledger)", "stripe-webhook"
 DUPLICATE_SHARE = 0.1
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        yield url
-        return
-    from devkit import migrate
-    from devkit.pg import Cluster, free_port
-
-    base = Path(tempfile.mkdtemp(prefix="odyssey-bench-", dir="/tmp"))
-    os.chmod(base, 0o755)
-    cluster = Cluster(data_dir=base / "cluster", port=free_port(), fsync=False)
-    try:
-        cluster.start()
-        migrate.migrate(cluster.url(), superuser_url=cluster.superuser_url())
-        yield cluster.url()
-    finally:
-        cluster.destroy()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _floor_module(url: str) -> Any:
@@ -161,7 +138,7 @@ def main() -> None:
 
     logging.getLogger("odyssey").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
-    with _database() as url:
+    with bench_database() as url:
         os.environ.update({"SUPABASE_DB_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "ODYSSEY_SYSTEM_LOGS": "false",
                            "ODYSSEY_DB_POOL_MAX_SIZE": str(SENDERS + 2), "ODYSSEY_LOG_LEVEL": "WARNING"})
         module = gateway.load_module(ROOT / "functions" / "stripe_webhook" / "main.py", fresh=True)
