@@ -4,6 +4,8 @@
 -- `authenticated` with the caller's claims, so RLS on organizations / employees / time_entries /
 -- payroll_runs / paystubs applies, and private.payroll_authorize adds the explicit check (owner or admin;
 -- a member gets PR403, an outsider PR404). service_role (BYPASSRLS) and postgres are trusted callers.
+-- Employees' pay data (hourly_rate, salary, tax_info) is read only through private.payroll_employee_pay,
+-- which the employee pay privacy migration (20261201400000) routes through its owner/admin-checked reader.
 --
 -- Errors are raised with SQLSTATEs the function maps to HTTP: PR400 bad input or settings, PR403, PR404,
 -- PR409 lifecycle conflicts; the DETAIL carries a machine-readable code.
@@ -100,6 +102,20 @@ comment on function private.payroll_week_start(date, int) is 'The first day (ISO
 revoke all on function private.payroll_week_start(date, int) from public, anon;
 grant execute on function private.payroll_week_start(date, int) to authenticated, service_role;
 
+-- The pay data the computation needs (hourly_rate, salary, tax_info) of an organization's employees. The
+-- computation reads these columns only through this function, never from public.employees directly: the
+-- employee pay privacy migration (20261201400000) revokes them from `authenticated` and replaces this body
+-- with the owner/admin-checked read. Until then it is a plain read under the caller's RLS.
+create or replace function private.payroll_employee_pay(p_org_id bigint)
+returns table (employee_id bigint, hourly_rate numeric, salary numeric, tax_info jsonb)
+language sql stable security invoker set search_path = ''
+as $$
+  select e.id, e.hourly_rate, e.salary, e.tax_info from public.employees e where e.organization_id = p_org_id
+$$;
+comment on function private.payroll_employee_pay(bigint) is 'hourly_rate, salary and tax_info of the employees of an organization, for the payroll computation (the only way it reads them).';
+revoke all on function private.payroll_employee_pay(bigint) from public, anon;
+grant execute on function private.payroll_employee_pay(bigint) to authenticated, service_role;
+
 -- Hours by employee and local workday over whole workweeks [p_from, p_to) (local dates), split into
 -- regular / overtime / double time by the organization's rules. Real elapsed time (timestamptz arithmetic,
 -- so daylight-saving days have 23 or 25 hours), split at local midnight (hence at the workweek boundary);
@@ -128,9 +144,10 @@ begin
            (t.clock_in at time zone $4) as local_in, (t.clock_out at time zone $4) as local_out,
            -- inline (per entry): only an explicit true exempts; an invalid flag is reported by the run
            (e.employment_type is distinct from 'contractor'
-            and lower(coalesce(e.tax_info ->> 'flsa_exempt', 'false')) <> 'true') as ot_eligible
+            and lower(coalesce(pay.tax_info ->> 'flsa_exempt', 'false')) <> 'true') as ot_eligible
     from public.time_entries t
     join public.employees e on e.id = t.employee_id
+    join private.payroll_employee_pay($1) pay on pay.employee_id = e.id
     where t.organization_id = $1 and e.organization_id = $1
       and ($7::bigint is null or t.employee_id = $7)
       and t.clock_out > t.clock_in
@@ -255,13 +272,14 @@ begin
   end if;
   return query
   with emp as (
-    select e.id, e.status, e.pay_type, e.employment_type, e.hourly_rate, e.salary, e.hire_date, e.termination_date,
+    select e.id, e.status, e.pay_type, e.employment_type, pay.hourly_rate, pay.salary, e.hire_date, e.termination_date,
            (e.employment_type = 'contractor') as is_contractor,
-           e.tax_info,
-           e.tax_info -> 'w4' as w4,
-           (case when (e.tax_info -> 'flsa_exempt') is null or jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'null' then false when jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'boolean' then ((e.tax_info -> 'flsa_exempt') #>> '{}')::boolean when jsonb_typeof((e.tax_info -> 'flsa_exempt')) = 'string' and lower((e.tax_info -> 'flsa_exempt') #>> '{}') in ('true', 'false') then lower((e.tax_info -> 'flsa_exempt') #>> '{}')::boolean end) as flsa_exempt,
-           (case when (e.tax_info -> 'exempt_from_withholding') is null or jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'null' then false when jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'boolean' then ((e.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean when jsonb_typeof((e.tax_info -> 'exempt_from_withholding')) = 'string' and lower((e.tax_info -> 'exempt_from_withholding') #>> '{}') in ('true', 'false') then lower((e.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean end) as exempt_wh
+           pay.tax_info,
+           pay.tax_info -> 'w4' as w4,
+           (case when (pay.tax_info -> 'flsa_exempt') is null or jsonb_typeof((pay.tax_info -> 'flsa_exempt')) = 'null' then false when jsonb_typeof((pay.tax_info -> 'flsa_exempt')) = 'boolean' then ((pay.tax_info -> 'flsa_exempt') #>> '{}')::boolean when jsonb_typeof((pay.tax_info -> 'flsa_exempt')) = 'string' and lower((pay.tax_info -> 'flsa_exempt') #>> '{}') in ('true', 'false') then lower((pay.tax_info -> 'flsa_exempt') #>> '{}')::boolean end) as flsa_exempt,
+           (case when (pay.tax_info -> 'exempt_from_withholding') is null or jsonb_typeof((pay.tax_info -> 'exempt_from_withholding')) = 'null' then false when jsonb_typeof((pay.tax_info -> 'exempt_from_withholding')) = 'boolean' then ((pay.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean when jsonb_typeof((pay.tax_info -> 'exempt_from_withholding')) = 'string' and lower((pay.tax_info -> 'exempt_from_withholding') #>> '{}') in ('true', 'false') then lower((pay.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean end) as exempt_wh
     from public.employees e
+    join private.payroll_employee_pay(p_org_id) pay on pay.employee_id = e.id
     where e.organization_id = p_org_id
   ),
   all_hours as (
