@@ -11,8 +11,9 @@ as $$
 declare
   v_source text := tg_table_schema || '.' || tg_table_name;
   v_message text := tg_op || ' on ' || v_source;
-  -- bank and tax details never go into a log
-  v_redact text[] := array['tax_info', 'direct_deposit'];
+  -- pay, bank and tax details never go into a log, nor does a paystub's computed breakdown (`details`, which
+  -- repeats the W-4 and every workweek; the stub itself keeps it): the money lines are what is audited
+  v_redact text[] := array['tax_info', 'direct_deposit', 'salary', 'hourly_rate', 'details'];
   v_user uuid := (select auth.uid());
   v_role text := (select auth.role());
 begin
