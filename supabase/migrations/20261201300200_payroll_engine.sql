@@ -270,8 +270,11 @@ begin
   if v_employees > 200 then
     perform set_config('plan_cache_mode', 'force_custom_plan', true);
   end if;
+  -- emp, base, earn and taxed are MATERIALIZED: inlined, every reference to one of their columns (w4, the
+  -- W-4 steps, e_gross, ...) would repeat its whole jsonb/CASE expression in the next CTE; stored, each is
+  -- computed once per employee. Same values either way.
   return query
-  with emp as (
+  with emp as materialized (
     select e.id, e.status, e.pay_type, e.employment_type, pay.hourly_rate, pay.salary, e.hire_date, e.termination_date,
            (e.employment_type = 'contractor') as is_contractor,
            pay.tax_info,
@@ -290,13 +293,20 @@ begin
     where p_kind = 'off_cycle'
   ),
   day_hours as (
-    -- regular runs pay every hour of the window; off-cycle runs pay what approved runs have not paid yet
+    -- regular runs pay every hour of the window (payroll_daily_hours has one row per employee and day, so
+    -- no regrouping); off-cycle runs pay what approved runs have not paid yet
+    select a.employee_id, a.work_date, a.week_start, a.worked_seconds as worked, a.regular_seconds as reg,
+           a.overtime_seconds as ot, a.double_time_seconds as dt
+    from all_hours a
+    where p_kind <> 'off_cycle'
+    union all
     select x.employee_id, x.work_date, x.week_start, sum(x.w) as worked, sum(x.r) as reg, sum(x.o) as ot, sum(x.d) as dt
     from (
       select a.employee_id, a.work_date, a.week_start, a.worked_seconds w, a.regular_seconds r, a.overtime_seconds o, a.double_time_seconds d from all_hours a
       union all
       select l.employee_id, l.work_date, l.week_start, -l.worked_seconds, -l.regular_seconds, -l.overtime_seconds, -l.double_time_seconds from locked_hours l
     ) x
+    where p_kind = 'off_cycle'
     group by x.employee_id, x.work_date, x.week_start
   ),
   weeks as (
@@ -361,7 +371,7 @@ begin
       and r.pay_date >= make_date(v_year, 1, 1) and r.pay_date <= p_pay_date
     group by p.employee_id
   ),
-  base as (
+  base as materialized (
     select e.*, h.worked, h.reg, h.ot, h.dt, h.workweeks, ei.issues as entry_issues,
            greatest(0, least(p_end + 1, coalesce(e.termination_date, p_end + 1))
                        - greatest(p_start, coalesce(e.hire_date, p_start))) as employed_days,
@@ -419,7 +429,7 @@ begin
       coalesce(j.reg, 0) as reg_s, coalesce(j.ot, 0) as ot_s, coalesce(j.dt, 0) as dt_s
     from judged j
   ),
-  earn as (
+  earn as materialized (
     select p.*,
       case when p.pay_type = 'hourly' then round(p.reg_s * p.hourly_rate / 3600, 2) else 0 end as e_regular,
       case when p.pay_type = 'hourly' then round(p.ot_s * p.hourly_rate * 1.5 / 3600, 2)
@@ -443,7 +453,7 @@ begin
     from earn g
     left join ytd y on y.employee_id = g.id
   ),
-  taxed as (
+  taxed as materialized (
     select g.*,
       case when g.is_contractor then 0
            else greatest(0, least(g.e_gross, v_tax.social_security_wage_base - g.ytd_wages)) end as ss_wages,
