@@ -223,6 +223,9 @@ create index paystubs_organization_idx on public.paystubs (organization_id);
 -- A row never references a row of another organization: check_same_organization(<table>, <column>) on the
 -- referencing table refuses, with the foreign-key error, a <column> whose public.<table> row has another
 -- organization_id (or does not exist), so that ids of other tenants can neither be used nor probed.
+-- Inserts are checked once per statement over the inserted rows (one set-based query however many rows a
+-- statement writes, e.g. a payroll run's stubs); updates of the two columns row by row (transition tables
+-- cannot go with a column list).
 create function private.check_same_organization()
 returns trigger
 language plpgsql security definer
@@ -231,17 +234,28 @@ as $$
 declare
   v_table text := tg_argv[0];
   v_column text := tg_argv[1];
-  v_ref bigint := (to_jsonb(new) ->> v_column)::bigint;
+  v_ref bigint;
+  v_org bigint;
   v_ok boolean;
 begin
-  -- an AFTER trigger, so that row level security has refused a foreign tenant (42501) before this runs
-  if v_ref is null then
-    return null;
+  -- AFTER triggers, so that row level security has refused a foreign tenant (42501) before this runs
+  if tg_level = 'STATEMENT' then
+    execute format(
+      'select n.%1$I, n.organization_id from new_rows n where n.%1$I is not null and not exists'
+      ' (select 1 from public.%2$I r where r.id = n.%1$I and r.organization_id = n.organization_id) limit 1',
+      v_column, v_table) into v_ref, v_org;
+    v_ok := v_ref is null;
+  else
+    v_ref := (to_jsonb(new) ->> v_column)::bigint;
+    v_org := new.organization_id;
+    if v_ref is null then
+      return null;
+    end if;
+    execute format('select exists (select 1 from public.%I r where r.id = $1 and r.organization_id = $2)', v_table)
+      into v_ok using v_ref, v_org;
   end if;
-  execute format('select exists (select 1 from public.%I r where r.id = $1 and r.organization_id = $2)', v_table)
-    into v_ok using v_ref, new.organization_id;
   if not v_ok then
-    raise exception '%.% = % is not a row of organization %', tg_table_name, v_column, v_ref, new.organization_id
+    raise exception '%.% = % is not a row of organization %', tg_table_name, v_column, v_ref, v_org
       using errcode = '23503';
   end if;
   return null;
@@ -251,20 +265,33 @@ comment on function private.check_same_organization() is
   'Trigger (args: referenced table, column): refuses a reference to another organization''s row. SECURITY DEFINER so that the check sees the referenced row whatever the caller may read.';
 revoke all on function private.check_same_organization() from public, anon, authenticated;
 
-create trigger check_employee_organization after insert or update of employee_id, organization_id
-on public.time_entries for each row execute function private.check_same_organization('employees', 'employee_id');
-create trigger check_employee_organization after insert or update of employee_id, organization_id
-on public.paystubs for each row execute function private.check_same_organization('employees', 'employee_id');
-create trigger check_run_organization after insert or update of payroll_run_id, organization_id
-on public.paystubs for each row execute function private.check_same_organization('payroll_runs', 'payroll_run_id');
-create trigger check_customer_organization after insert or update of customer_id, organization_id
-on public.bids for each row execute function private.check_same_organization('customers', 'customer_id');
-create trigger check_customer_organization after insert or update of customer_id, organization_id
-on public.invoices for each row execute function private.check_same_organization('customers', 'customer_id');
-create trigger check_bid_organization after insert or update of bid_id, organization_id
-on public.invoices for each row execute function private.check_same_organization('bids', 'bid_id');
-create trigger check_customer_organization after insert or update of customer_id, organization_id
-on public.appointments for each row execute function private.check_same_organization('customers', 'customer_id');
+-- private.same_organization_triggers(<table>, <referenced table>, <column>, <trigger name>): the pair of
+-- triggers (per statement on insert, per row on update of the column or organization_id).
+create function private.same_organization_triggers(p_table text, p_ref_table text, p_column text, p_name text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  execute format('create trigger %I after insert on public.%I referencing new table as new_rows'
+                 ' for each statement execute function private.check_same_organization(%L, %L)',
+                 p_name || '_on_insert', p_table, p_ref_table, p_column);
+  execute format('create trigger %I after update of %I, organization_id on public.%I'
+                 ' for each row execute function private.check_same_organization(%L, %L)',
+                 p_name, p_column, p_table, p_ref_table, p_column);
+end
+$$;
+comment on function private.same_organization_triggers(text, text, text, text) is
+  'Migration helper: installs the check_same_organization triggers of one reference (dropped by the billing migration).';
+revoke all on function private.same_organization_triggers(text, text, text, text) from public, anon, authenticated;
+
+select private.same_organization_triggers('time_entries', 'employees', 'employee_id', 'check_employee_organization');
+select private.same_organization_triggers('paystubs', 'employees', 'employee_id', 'check_employee_organization');
+select private.same_organization_triggers('paystubs', 'payroll_runs', 'payroll_run_id', 'check_run_organization');
+select private.same_organization_triggers('bids', 'customers', 'customer_id', 'check_customer_organization');
+select private.same_organization_triggers('invoices', 'customers', 'customer_id', 'check_customer_organization');
+select private.same_organization_triggers('invoices', 'bids', 'bid_id', 'check_bid_organization');
+select private.same_organization_triggers('appointments', 'customers', 'customer_id', 'check_customer_organization');
 
 -- the caller's own employee records
 create function private.user_employee_ids()

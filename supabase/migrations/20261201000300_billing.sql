@@ -45,10 +45,10 @@ create index idx_payments_subscription on public.payments (subscription_id);
 create index idx_payments_invoice on public.payments (invoice_id);
 
 -- a payment references only its own organization's subscription and invoice
-create trigger check_subscription_organization after insert or update of subscription_id, organization_id
-on public.payments for each row execute function private.check_same_organization('subscriptions', 'subscription_id');
-create trigger check_invoice_organization after insert or update of invoice_id, organization_id
-on public.payments for each row execute function private.check_same_organization('invoices', 'invoice_id');
+select private.same_organization_triggers('payments', 'subscriptions', 'subscription_id', 'check_subscription_organization');
+select private.same_organization_triggers('payments', 'invoices', 'invoice_id', 'check_invoice_organization');
+-- the installer was only for these migrations
+drop function private.same_organization_triggers(text, text, text, text);
 
 create trigger set_updated_at before update on public.subscriptions
 for each row execute function public.update_updated_at_column();

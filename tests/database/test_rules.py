@@ -226,6 +226,22 @@ def test_references_to_another_organizations_rows_are_refused(
         db.execute(insert, own)
 
 
+def test_updating_a_reference_to_another_organizations_row_is_refused(db: psycopg.Connection, world: World) -> None:
+    a, b = world.refs["A"], world.refs["B"]
+    row = db.execute("insert into public.time_entries (organization_id, employee_id, clock_in)"
+                     " values (%s, %s, now()) returning id", (world.tenants["A"], a["employee_id"])).fetchone()
+    assert row is not None
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="is not a row of organization"):
+        with db.transaction():
+            db.execute("update public.time_entries set employee_id = %s where id = %s", (b["employee_id"], row[0]))
+    # a multi-row insert with one foreign reference among own ones is refused as a whole
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="is not a row of organization"):
+        with db.transaction():
+            db.execute("insert into public.time_entries (organization_id, employee_id, clock_in)"
+                       " values (%(org)s, %(own)s, now()), (%(org)s, %(foreign)s, now()), (%(org)s, %(own)s, now())",
+                       {"org": world.tenants["A"], "own": a["employee_id"], "foreign": b["employee_id"]})
+
+
 # study groups ---------------------------------------------------------------------------------------------------
 
 def _group(db: psycopg.Connection, creator: uuid.UUID, *, public: bool, max_members: int = 10) -> int:
