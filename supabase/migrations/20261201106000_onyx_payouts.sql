@@ -295,7 +295,9 @@ revoke all on function onyx.calculate_payout_run(uuid, date, date) from public, 
 grant execute on function onyx.calculate_payout_run(uuid, date, date) to authenticated, service_role;
 
 -- finalize / mark paid ---------------------------------------------------------------------------------
-create function onyx.finalize_payout_run(p_run_id uuid)
+-- The common first half of both transitions: authorise, lock the run, check its status. Security invoker
+-- (it runs with the caller's rights, like the two RPCs); in private because it is not an API of its own.
+create function private.onyx_lock_payout_run(p_run_id uuid, p_from_status text, p_refusal text)
 returns onyx.payout_runs
 language plpgsql
 volatile
@@ -313,9 +315,28 @@ begin
   if not found then
     raise exception 'payout run % not found', p_run_id using errcode = 'P0002';
   end if;
-  if v_run.status <> 'draft' then
-    raise exception 'payout run % is already %', p_run_id, v_run.status using errcode = '55000';
+  if v_run.status <> p_from_status then
+    raise exception 'payout run % is %; %', p_run_id, v_run.status, p_refusal using errcode = '55000';
   end if;
+  return v_run;
+end
+$$;
+comment on function private.onyx_lock_payout_run(uuid, text, text) is
+  'Authorises the caller for a payout run, locks it and checks its status. Raises 42501, P0002, 55000.';
+revoke all on function private.onyx_lock_payout_run(uuid, text, text) from public, anon;
+grant execute on function private.onyx_lock_payout_run(uuid, text, text) to authenticated, service_role;
+
+create function onyx.finalize_payout_run(p_run_id uuid)
+returns onyx.payout_runs
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_run onyx.payout_runs;
+begin
+  perform private.onyx_lock_payout_run(p_run_id, 'draft', 'only a draft run can be finalized');
   update onyx.payout_runs r
      set status = 'finalized', finalized_at = now(),
          finalized_by = (select p.id from onyx.profiles p where p.id = (select auth.uid()))
@@ -338,18 +359,8 @@ set search_path = ''
 as $$
 declare
   v_run onyx.payout_runs;
-  v_agency uuid;
 begin
-  v_agency := (select r.agency_id from onyx.payout_runs r where r.id = p_run_id);
-  perform private.onyx_assert_payout_manager(coalesce(v_agency, (select private.onyx_agency_id())));
-  select * into v_run from onyx.payout_runs r where r.id = p_run_id for update;
-  if not found then
-    raise exception 'payout run % not found', p_run_id using errcode = 'P0002';
-  end if;
-  if v_run.status <> 'finalized' then
-    raise exception 'payout run % is %; only a finalized run can be marked paid', p_run_id, v_run.status
-      using errcode = '55000';
-  end if;
+  perform private.onyx_lock_payout_run(p_run_id, 'finalized', 'only a finalized run can be marked paid');
   update onyx.payout_runs r set status = 'paid', paid_at = now() where r.id = p_run_id returning * into v_run;
   update onyx.payout_items i set status = 'paid' where i.run_id = p_run_id and i.status <> 'paid';
   return v_run;
