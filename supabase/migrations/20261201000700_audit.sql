@@ -21,36 +21,47 @@ begin
   if v_user is not null and not exists (select 1 from auth.users u where u.id = v_user) then
     v_user := null;
   end if;
+  -- Each row is turned into jsonb once (materialized CTE), and its organization is looked up by a plain
+  -- column: cached plans assume one-row transition tables, and an expression in the join condition would be
+  -- recomputed for every pair a nested loop tries.
   if tg_op = 'INSERT' then
     insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
+    with c as materialized (select to_jsonb(n) - v_redact as new_row from new_rows n),
+    k as materialized (select c.new_row, (c.new_row ->> 'organization_id')::bigint as org_id from c)
     select 'info', v_source, v_message, v_user, o.id,
-           jsonb_build_object('operation', tg_op, 'table', v_source, 'new', c.new_row - v_redact,
-                              'organization_id', c.new_row -> 'organization_id', 'role', v_role)
-    from (select to_jsonb(n) as new_row from new_rows n) c
-    left join public.organizations o on o.id = (c.new_row ->> 'organization_id')::bigint;
+           jsonb_build_object('operation', tg_op, 'table', v_source, 'new', k.new_row,
+                              'organization_id', k.new_row -> 'organization_id', 'role', v_role)
+    from k left join public.organizations o on o.id = k.org_id;
   elsif tg_op = 'UPDATE' then
-    insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
-    select 'info', v_source, v_message, v_user, o.id,
-           jsonb_build_object('operation', tg_op, 'table', v_source, 'old', c.old_row - v_redact,
-                              'new', c.new_row - v_redact,
-                              'organization_id', c.new_row -> 'organization_id', 'role', v_role)
-    from (select to_jsonb(n) as new_row, to_jsonb(d) as old_row
-          from new_rows n join old_rows d on d.id = n.id) c
-    left join public.organizations o on o.id = (c.new_row ->> 'organization_id')::bigint;
+    -- EXECUTE: planned for this statement's row count, so that new_rows and old_rows are paired by a hash
+    -- join, not by a nested loop over one-row estimates (quadratic for a recalculated payroll run)
+    execute $q$
+      insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
+      with c as materialized (
+        select to_jsonb(n) - $4 as new_row, to_jsonb(d) - $4 as old_row
+        from new_rows n join old_rows d on d.id = n.id
+      ),
+      k as materialized (select c.new_row, c.old_row, (c.new_row ->> 'organization_id')::bigint as org_id from c)
+      select 'info', $1, $2, $3, o.id,
+             jsonb_build_object('operation', 'UPDATE', 'table', $1, 'old', k.old_row, 'new', k.new_row,
+                                'organization_id', k.new_row -> 'organization_id', 'role', $5)
+      from k left join public.organizations o on o.id = k.org_id
+    $q$ using v_source, v_message, v_user, v_redact, v_role;
   else
     insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
+    with c as materialized (select to_jsonb(d) - v_redact as old_row from old_rows d),
+    k as materialized (select c.old_row, (c.old_row ->> 'organization_id')::bigint as org_id from c)
     select 'info', v_source, v_message, v_user, o.id,
-           jsonb_build_object('operation', tg_op, 'table', v_source, 'old', c.old_row - v_redact,
-                              'organization_id', c.old_row -> 'organization_id', 'role', v_role)
-    from (select to_jsonb(d) as old_row from old_rows d) c
-    left join public.organizations o on o.id = (c.old_row ->> 'organization_id')::bigint;
+           jsonb_build_object('operation', tg_op, 'table', v_source, 'old', k.old_row,
+                              'organization_id', k.old_row -> 'organization_id', 'role', v_role)
+    from k left join public.organizations o on o.id = k.org_id;
   end if;
   return null;
 end
 $$;
 comment on function ops.fn_log_change() is
   'Audit trigger (statement level, transition tables new_rows/old_rows): logs each changed row into '
-  'public.system_logs. SECURITY DEFINER because callers may not insert logs.';
+  'public.system_logs in one set-based INSERT per statement. SECURITY DEFINER because callers may not insert logs.';
 revoke all on function ops.fn_log_change() from public, anon, authenticated;
 grant execute on function ops.fn_log_change() to postgres, service_role;
 

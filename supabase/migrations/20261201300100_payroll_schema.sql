@@ -201,12 +201,16 @@ begin
     join public.payroll_runs r on r.id = n.payroll_run_id
     where r.status <> 'draft' limit 1;
   elsif tg_op = 'UPDATE' then
-    select o.payroll_run_id into v_run from old_rows o
-    join new_rows n on n.id = o.id
-    join public.payroll_runs r on r.id = o.payroll_run_id
-    where r.status <> 'draft'
-      and (to_jsonb(n) - array['status', 'updated_at']) is distinct from (to_jsonb(o) - array['status', 'updated_at'])
-    limit 1;
+    -- EXECUTE: planned for the real row count (a cached plan assumes one-row transition tables and would
+    -- pair old and new rows in a nested loop: quadratic for a recalculated run of hundreds of stubs)
+    execute $q$
+      select o.payroll_run_id from old_rows o
+      join public.payroll_runs r on r.id = o.payroll_run_id
+      join new_rows n on n.id = o.id
+      where r.status <> 'draft'
+        and (to_jsonb(n) - array['status', 'updated_at']) is distinct from (to_jsonb(o) - array['status', 'updated_at'])
+      limit 1
+    $q$ into v_run;
   else
     select o.payroll_run_id into v_run from old_rows o
     join public.payroll_runs r on r.id = o.payroll_run_id

@@ -557,9 +557,10 @@ begin
     select * from private.payroll_compute(p_org_id, p_start, p_end, p_pay_date, p_kind, p_settings, v_run_id)
   ),
   removed as (
+    -- NOT IN over the (never null) employee ids: a hashed subplan, linear however many stubs the run has
     delete from public.paystubs p
     where p.payroll_run_id = v_run_id
-      and not exists (select 1 from c where c.employee_id = p.employee_id and c.outcome = 'paid')
+      and p.employee_id not in (select c.employee_id from c where c.outcome = 'paid')
     returning p.id
   ),
   written as (
