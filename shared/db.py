@@ -6,7 +6,10 @@
 * `as_user(claims)`: `SET LOCAL ROLE authenticated` + `request.jwt.claims` (transaction-local), so RLS
   decides what the caller sees. `as_service()`: `SET LOCAL ROLE service_role` (BYPASSRLS) — only in functions
   whose docstring says why. `as_anon()`: the `anon` role, for public functions.
-* Each transaction sets `statement_timeout` locally. Pool exhausted, database unreachable, or a statement
+* Each transaction sets `statement_timeout` locally. Role, claims and timeout are set by one statement sent
+  with the BEGIN (one round trip), and a connection is checked on checkout only when it has been idle in the
+  pool for a while (`RECHECK_IDLE_S`): one that was returned healthy a moment ago is handed out directly.
+* Pool exhausted, database unreachable, or a statement
   cancelled by the timeout → `DatabaseUnavailableError` (503 with Retry-After), within the pool timeout
   (1 s by default) rather than a hang: connections use `connect_timeout`.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,6 +34,12 @@ if TYPE_CHECKING:
     from psycopg_pool import ConnectionPool
 
 DbRole = Literal["authenticated", "service_role", "anon"]
+_ROLES = frozenset(("authenticated", "service_role", "anon"))
+
+# A connection returned healthy less than this many seconds ago is not checked again on checkout (the check
+# costs a round trip per request); one idle for longer is checked, as before.
+RECHECK_IDLE_S = 2.0
+_RETURNED_AT = "_odyssey_returned_at"  # attribute on the psycopg connection: monotonic time it was put back
 
 _pools: dict[tuple[str, int, float, int], ConnectionPool] = {}
 _pools_lock = threading.Lock()
@@ -63,7 +73,7 @@ def get_pool(settings: FunctionSettings) -> ConnectionPool:
                 max_size=max_size,
                 timeout=timeout,
                 open=True,
-                check=ConnectionPool.check_connection,
+                check=_check_if_idle,
                 reconnect_timeout=max(5.0, timeout * 4),
                 max_idle=300,
                 kwargs={
@@ -80,6 +90,27 @@ def get_pool(settings: FunctionSettings) -> ConnectionPool:
             )
             _pools[key] = pool
     return pool
+
+
+def _check_if_idle(conn: Connection[Any]) -> None:
+    """The pool's checkout check: a round trip only for connections idle longer than RECHECK_IDLE_S."""
+    from psycopg import pq
+    from psycopg_pool import ConnectionPool
+
+    returned = getattr(conn, _RETURNED_AT, None)
+    if (
+        returned is not None
+        and time.monotonic() - returned < RECHECK_IDLE_S
+        and conn.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    ):
+        return
+    ConnectionPool.check_connection(conn)
+
+
+def note_return(conn: Connection[Any], healthy: bool) -> None:
+    """Call just before giving `conn` back to its pool: `healthy` (its last use succeeded) lets the next
+    checkout within RECHECK_IDLE_S skip the check; otherwise the next checkout checks it."""
+    setattr(conn, _RETURNED_AT, time.monotonic() if healthy else None)
 
 
 def close_pools() -> None:
@@ -106,10 +137,13 @@ def transaction(
     or a statement is cancelled by the statement timeout. Other database errors propagate unchanged.
     """
     import psycopg
+    from psycopg import sql
     from psycopg_pool import PoolTimeout
 
+    if role not in _ROLES:
+        raise ValueError(f"unknown database role {role!r}")
     pool = get_pool(settings)
-    timeout_ms = statement_timeout_ms or settings.statement_timeout_ms
+    timeout_ms = int(statement_timeout_ms or settings.statement_timeout_ms)
     try:
         conn = pool.getconn(timeout=pool_timeout_s)
     except PoolTimeout:
@@ -121,19 +155,23 @@ def transaction(
     except psycopg.OperationalError:
         raise DatabaseUnavailableError("the database is unreachable", retry_after=5) from None
     _count(pool, +1)
+    healthy = False
     try:
-        with conn.transaction():
-            if role == "authenticated":
-                conn.execute("set local role authenticated")
-            elif role == "service_role":
-                conn.execute("set local role service_role")
-            else:
-                conn.execute("set local role anon")
-            conn.execute(
-                "select set_config('request.jwt.claims', %s, true), set_config('statement_timeout', %s, true)",
-                (json.dumps(dict(claims or {}), default=str), str(timeout_ms)),
-            )
+        # BEGIN and the transaction-local role, claims and timeout in one simple-protocol round trip
+        # (the values are quoted client-side as literals; the role is one of three fixed names)
+        claims_json = json.dumps(dict(claims or {}), default=str)
+        setup = _SETUP % (role.encode(), sql.Literal(claims_json).as_bytes(conn), str(timeout_ms).encode())
+        try:
+            conn.execute(setup)
             yield conn
+        except BaseException:
+            try:
+                conn.rollback()  # a no-op when BEGIN never ran
+            except psycopg.Error:
+                pass  # a broken connection: the pool discards it; the original error is what matters
+            raise
+        conn.commit()
+        healthy = True
     except psycopg.errors.QueryCanceled:
         raise DatabaseUnavailableError(
             "the database did not answer within the statement timeout", retry_after=2
@@ -142,7 +180,14 @@ def transaction(
         raise DatabaseUnavailableError("the database connection failed", retry_after=5) from None
     finally:
         _count(pool, -1)
+        note_return(conn, healthy)
         pool.putconn(conn)
+
+
+_SETUP = (
+    b"begin; select set_config('role', '%s', true), set_config('request.jwt.claims', %s, true),"
+    b" set_config('statement_timeout', '%s', true)"
+)
 
 
 def _count(pool: ConnectionPool, delta: int) -> None:

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,13 +23,25 @@ from psycopg import errors as pg_errors
 from functions.stripe_webhook import service
 from functions.stripe_webhook.models import (
     SNAP_TYPES,
+    AnySnap,
     Binding,
+    ChargeSnap,
+    CheckoutSessionSnap,
+    CustomerSnap,
+    DisputeSnap,
     Event,
+    InvoicePaymentSnap,
+    InvoiceSnap,
     OrgInvoice,
     Outcome,
+    PaymentIntentSnap,
     PaymentRow,
     PlanPrice,
+    PriceSnap,
+    ProductSnap,
+    RefundSnap,
     SubscriptionRow,
+    SubscriptionSnap,
 )
 from functions.stripe_webhook.service import Stored
 
@@ -40,6 +53,140 @@ RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_erro
              pg_errors.LockNotAvailable)
 
 
+class Batch:
+    """One event's transaction on an autocommit connection, in as few round trips as its reads allow.
+
+    Statements are bound client-side (psycopg's literal quoting: every value is still a parameter, never
+    pasted text) so that several of them travel as one simple-protocol query: `queue` keeps a statement whose
+    result is not needed; `one`/`all` send the queue together with a read and return the read's rows;
+    `commit` sends the queue with COMMIT. The transaction is opened by `begin` with the first read. If any
+    statement fails, the ones after it in the same message do not run and the error propagates as psycopg
+    raises it (the caller rolls back).
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self.cur = psycopg.ClientCursor(conn)
+        self._queued: list[str] = []
+
+    def queue(self, query: str, params: Sequence[Any] = ()) -> None:
+        self._queued.append(self.cur.mogrify(query, params))
+
+    def all(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._queued.append(self.cur.mogrify(query, params))
+        self._send()
+        return self.cur.fetchall()
+
+    def one(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        self._queued.append(self.cur.mogrify(query, params))
+        self._send()
+        return self.cur.fetchone()
+
+    def commit(self) -> None:
+        self._queued.append("commit")
+        self._send()
+
+    def _send(self) -> None:
+        text, self._queued = ";\n".join(self._queued), []
+        self.cur.execute(text)  # no parameters: the simple protocol, several statements in one message
+        while self.cur.nextset():  # the last statement's rows
+            pass
+
+    def rollback(self) -> None:
+        self._queued = []
+        try:
+            self.conn.rollback()  # nothing to do when no BEGIN reached the server
+        except psycopg.Error:
+            pass  # a broken connection: the pool replaces it; the original error is what is reported
+
+
+@dataclass
+class Reads:
+    """What one event's projection reads before it takes any further lock, asked for in the same call that
+    writes its ledger row and takes its up-front locks (`stripe_event_begin`). The function also reads the
+    bindings of the customers of the invoices asked for, and the plans of the prices of the subscriptions
+    linked to the customers asked for. Anything not asked for is read when needed, as before."""
+
+    locks: list[str] = field(default_factory=list)
+    object_kinds: list[str] = field(default_factory=list)
+    object_ids: list[str] = field(default_factory=list)
+    link_customers: list[str] = field(default_factory=list)
+    link_payment_intents: list[str] = field(default_factory=list)
+    link_invoices: list[str] = field(default_factory=list)
+    link_products: list[str] = field(default_factory=list)
+    bind_customers: list[str] = field(default_factory=list)
+    prices: list[str] = field(default_factory=list)
+    orgs: list[int] = field(default_factory=list)
+
+    def object(self, kind: str, object_id: str | None) -> None:
+        if object_id:
+            self.object_kinds.append(kind)
+            self.object_ids.append(object_id)
+
+
+def reads_for(snap: AnySnap | None) -> Reads:
+    """The up-front locks of `snap`'s event and what `service.process` reads under them before any later lock.
+
+    Only reads that happen before a later lock are listed: a snapshot read after a later lock (e.g. the
+    Stripe invoice of a charge's PaymentIntent, behind `3in:`) must be read after it, so it is left out.
+    """
+    r = Reads()
+    if snap is None:
+        return r
+    r.locks = service.lock_keys(snap)
+    r.object(snap.kind, snap.id)
+    if isinstance(snap, SubscriptionSnap):
+        if snap.customer:
+            r.link_customers.append(snap.customer)
+            r.bind_customers.append(snap.customer)
+        if snap.price_id:
+            r.prices.append(snap.price_id)
+    elif isinstance(snap, InvoiceSnap):
+        if snap.customer:
+            r.bind_customers.append(snap.customer)
+        r.link_invoices.append(snap.id)
+        if snap.payment_intent:
+            r.object("payment_intent", snap.payment_intent)
+            r.link_payment_intents.append(snap.payment_intent)
+    elif isinstance(snap, InvoicePaymentSnap):
+        if snap.invoice:
+            r.object("invoice", snap.invoice)
+            r.link_invoices.append(snap.invoice)
+        if snap.payment_intent:
+            r.object("payment_intent", snap.payment_intent)
+            r.link_payment_intents.append(snap.payment_intent)
+    elif isinstance(snap, PaymentIntentSnap):
+        r.link_payment_intents.append(snap.id)
+        if snap.stripe_invoice:  # its lock is taken up front too
+            r.object("invoice", snap.stripe_invoice)
+            r.link_invoices.append(snap.stripe_invoice)
+        org = service.org_id(snap.organization_id)
+        if org is not None:
+            r.orgs.append(org)
+    elif isinstance(snap, ChargeSnap | RefundSnap | DisputeSnap):
+        if snap.payment_intent:
+            r.object("payment_intent", snap.payment_intent)
+            r.link_payment_intents.append(snap.payment_intent)
+    elif isinstance(snap, CheckoutSessionSnap):
+        if snap.customer:
+            r.object("customer", snap.customer)
+            r.link_customers.append(snap.customer)
+            r.bind_customers.append(snap.customer)
+        if snap.payment_intent:
+            r.object("payment_intent", snap.payment_intent)
+            r.link_payment_intents.append(snap.payment_intent)
+        org = service.org_id(snap.client_reference_id)
+        if org is not None:
+            r.orgs.append(org)
+    elif isinstance(snap, CustomerSnap):
+        r.bind_customers.append(snap.id)
+    elif isinstance(snap, ProductSnap):
+        r.link_products.append(snap.id)
+    elif isinstance(snap, PriceSnap):
+        r.object("product", snap.product)
+    return r
+
+
 class SqlStore:
     """`service.Store` over one connection inside an open transaction.
 
@@ -48,19 +195,49 @@ class SqlStore:
     snapshots of every kind linked to it. Writes go through the cache.
     """
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self.conn = conn
+    def __init__(self, db: Batch) -> None:
+        self.db = db
         self._objects: dict[tuple[str, str], Stored | None] = {}
         self._linked: dict[tuple[str, str], dict[tuple[str, str], Stored]] = {}
         self._bindings: dict[str, Binding | None] = {}
         self._plans: dict[str, int | None] = {}
+        self._orgs: dict[int, bool] = {}
         self._locked: set[str] = set()
+        self.pending: list[str] = []  # waiting_for values of this event, written with its ledger outcome
+
+    def preload(self, reads: Reads, begun: dict[str, Any]) -> None:
+        """Fill the caches from `stripe_event_begin`'s answer (read under the event's up-front locks):
+        whatever `reads` asked for is known afterwards, found or not, and the locks count as taken."""
+        self._locked.update(reads.locks)
+        for kind, oid in zip(reads.object_kinds, reads.object_ids, strict=True):
+            self._objects[(kind, oid)] = None
+        for kind, oid, terminal, created, rank, event_id, data in begun["objects"]:
+            self._objects[(kind, oid)] = self._stored(kind, (oid, terminal, created, rank, event_id, data))
+        for link, values in (("customer", reads.link_customers), ("payment_intent", reads.link_payment_intents),
+                             ("invoice", reads.link_invoices), ("product", reads.link_products)):
+            for value in values:
+                self._linked.setdefault((link, value), {})
+        for link, value, kind, oid, terminal, created, rank, event_id, data in begun["links"]:
+            key = (kind, oid)
+            cached = self._objects.get(key)
+            if cached is None:
+                cached = self._objects[key] = self._stored(kind, (oid, terminal, created, rank, event_id, data))
+            self._linked[(link, value)][key] = cached
+        for customer, org, deleted in begun["bindings"]:
+            self._bindings[customer] = (None if org is None else
+                                        Binding(stripe_customer_id=customer, organization_id=org, deleted=deleted))
+        for price, plan in begun["plans"]:
+            self._plans[price] = plan
+        for org in reads.orgs:
+            self._orgs[org] = False
+        for org in begun["orgs"]:
+            self._orgs[org] = True
 
     def lock(self, keys: Sequence[str]) -> None:
         wanted = [k for k in keys if k not in self._locked]
         if wanted:
             # one statement; the function scan returns the array's elements in order, so locks follow it
-            self.conn.execute(
+            self.db.queue(
                 "select count(pg_advisory_xact_lock(hashtextextended(k, 7155)))"
                 " from unnest(%s::text[]) with ordinality as t(k, n)", (wanted,))
             self._locked.update(wanted)
@@ -74,16 +251,16 @@ class SqlStore:
     def get(self, kind: str, object_id: str) -> Stored | None:
         key = (kind, object_id)
         if key not in self._objects:
-            row = self.conn.execute(
+            row = self.db.one(
                 "select id, version_terminal, version_created, version_rank, version_event, data"
-                " from public.stripe_objects where kind = %s and id = %s", key).fetchone()
+                " from public.stripe_objects where kind = %s and id = %s", key)
             self._objects[key] = self._stored(kind, row) if row else None
         return self._objects[key]
 
     def put(self, stored: Stored) -> None:
         links = service.links(stored.snap)
         t, c, r, e = stored.version
-        self.conn.execute(
+        self.db.queue(
             "insert into public.stripe_objects as o (kind, id, version_terminal, version_created, version_rank,"
             " version_event, customer, payment_intent, invoice, product, data)"
             " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
@@ -107,9 +284,9 @@ class SqlStore:
             raise ValueError(f"unknown link {link}")
         members = self._linked.get((link, value))
         if members is None:
-            rows = self.conn.execute(
+            rows = self.db.all(
                 "select kind, id, version_terminal, version_created, version_rank, version_event, data"  # noqa: S608
-                f" from public.stripe_objects where {link} = %s", (value,)).fetchall()
+                f" from public.stripe_objects where {link} = %s", (value,))
             members = {}
             for row in rows:
                 key = (row[0], row[1])
@@ -126,44 +303,45 @@ class SqlStore:
 
     def _binding(self, customer: str) -> Binding | None:
         # a recorded binding (possibly tombstoned) wins over organizations.stripe_customer_id set elsewhere
-        row = self.conn.execute(
+        row = self.db.one(
             "select organization_id, deleted from ("
             " select organization_id, deleted, 0 as pref from public.stripe_customer_bindings where stripe_customer_id = %s"
             " union all select id, false, 1 from public.organizations where stripe_customer_id = %s"
-            ") b order by pref limit 1", (customer, customer)).fetchone()
+            ") b order by pref limit 1", (customer, customer))
         return Binding(stripe_customer_id=customer, organization_id=row[0], deleted=row[1]) if row else None
 
     def bind(self, binding: Binding) -> None:
         self._bindings[binding.stripe_customer_id] = binding
-        self.conn.execute(
+        self.db.queue(
             "insert into public.stripe_customer_bindings as b (stripe_customer_id, organization_id, deleted, deleted_at)"
             " values (%s, %s, %s, case when %s then now() end)"
             " on conflict (stripe_customer_id) do update set deleted = b.deleted or excluded.deleted,"
             " deleted_at = coalesce(b.deleted_at, excluded.deleted_at)",
             (binding.stripe_customer_id, binding.organization_id, binding.deleted, binding.deleted))
         if binding.deleted:
-            self.conn.execute(
+            self.db.queue(
                 "update public.organizations set stripe_customer_id = null, updated_at = now()"
                 " where id = %s and stripe_customer_id = %s", (binding.organization_id, binding.stripe_customer_id))
         else:
-            self.conn.execute(
+            self.db.queue(
                 "update public.organizations set stripe_customer_id = %s, updated_at = now()"
                 " where id = %s and stripe_customer_id is distinct from %s",
                 (binding.stripe_customer_id, binding.organization_id, binding.stripe_customer_id))
 
     def organization_exists(self, organization_id: int) -> bool:
-        return self.conn.execute("select 1 from public.organizations where id = %s",
-                                 (organization_id,)).fetchone() is not None
+        if organization_id not in self._orgs:
+            self._orgs[organization_id] = self.db.one(
+                "select 1 from public.organizations where id = %s", (organization_id,)) is not None
+        return self._orgs[organization_id]
 
     def plan_for_price(self, price_id: str) -> int | None:
         if price_id not in self._plans:
-            row = self.conn.execute("select id from public.subscription_plans where stripe_price_id = %s",
-                                    (price_id,)).fetchone()
+            row = self.db.one("select id from public.subscription_plans where stripe_price_id = %s", (price_id,))
             self._plans[price_id] = row[0] if row else None
         return self._plans[price_id]
 
     def update_plan(self, plan: PlanPrice) -> None:
-        self.conn.execute(
+        self.db.queue(
             "update public.subscription_plans set active = %s, price_monthly = coalesce(%s, price_monthly),"
             " price_yearly = coalesce(%s, price_yearly)"
             " where stripe_price_id = %s and (active is distinct from %s"
@@ -175,7 +353,7 @@ class SqlStore:
     def put_subscription(self, row: SubscriptionRow) -> None:
         plan = row.plan_id if row.status in service.LIVE_STATUSES else None
         # one statement: the row, the organization's current plan, and the link from its invoices' payments
-        self.conn.execute(
+        self.db.queue(
             "with s as (insert into public.subscriptions as s (organization_id, plan_id, stripe_subscription_id,"
             " status, current_period_start, current_period_end, cancel_at_period_end, cancelled_at, trial_start,"
             " trial_end, stripe_status, stripe_customer_id, stripe_price_id, last_event_created)"
@@ -207,7 +385,7 @@ class SqlStore:
 
     def put_payment(self, row: PaymentRow) -> None:
         key = "stripe_invoice_id" if row.stripe_invoice_id else "stripe_payment_intent_id"
-        self.conn.execute(
+        self.db.queue(
             "insert into public.payments as p (organization_id, subscription_id, invoice_id, amount, currency, status,"  # noqa: S608
             " payment_method, stripe_payment_intent_id, stripe_charge_id, failure_reason, processed_at,"
             " stripe_invoice_id, stripe_subscription_id, amount_refunded, dispute_status)"
@@ -234,15 +412,15 @@ class SqlStore:
              row.amount_refunded, row.dispute_status))
 
     def payments_for_invoice(self, invoice_id: int) -> list[PaymentRow]:
-        rows = self.conn.execute(
-            "select " + ", ".join(PAYMENT_COLUMNS) + " from public.payments where invoice_id = %s"
-            " order by stripe_payment_intent_id", (invoice_id,)).fetchall()
+        rows = self.db.all(
+            "select " + ", ".join(PAYMENT_COLUMNS) + " from public.payments where invoice_id = %s"  # noqa: S608
+            " order by stripe_payment_intent_id", (invoice_id,))
         return [PaymentRow(**dict(zip(PAYMENT_COLUMNS, r, strict=True))) for r in rows]
 
     def org_invoice(self, invoice_id: int) -> OrgInvoice | None:
-        row = self.conn.execute(
-            "select " + ", ".join(INVOICE_COLUMNS) + " from public.invoices where id = %s for update",
-            (invoice_id,)).fetchone()
+        row = self.db.one(
+            "select " + ", ".join(INVOICE_COLUMNS) + " from public.invoices where id = %s for update",  # noqa: S608
+            (invoice_id,))
         if row is None:
             return None
         values = dict(zip(INVOICE_COLUMNS, row, strict=True))
@@ -250,7 +428,7 @@ class SqlStore:
         return OrgInvoice(**values)
 
     def put_org_invoice(self, invoice: OrgInvoice) -> None:
-        self.conn.execute(
+        self.db.queue(
             "update public.invoices set amount_paid = %s, balance_due = %s, status = %s, paid_at = %s,"
             " stripe_payment_intent_id = %s where id = %s and (amount_paid, balance_due, status, paid_at,"
             " stripe_payment_intent_id) is distinct from (%s::numeric, %s::numeric, %s::text, %s::timestamptz, %s::text)",
@@ -259,15 +437,14 @@ class SqlStore:
              invoice.status, invoice.paid_at, invoice.stripe_payment_intent_id))
 
     def add_pending(self, event_id: str, waiting_for: str) -> None:
-        self.conn.execute(
-            "insert into public.stripe_pending_events (waiting_for, event_id) values (%s, %s)"
-            " on conflict do nothing", (waiting_for, event_id))
+        # written by the pipeline together with the event's ledger outcome (one statement, same transaction)
+        self.pending.append(waiting_for)
 
     def resolve_pending(self, waiting_for: str) -> list[str]:
-        rows = self.conn.execute(
+        rows = self.db.all(
             "with done as (delete from public.stripe_pending_events where waiting_for = %s returning event_id)"
             " update public.stripe_events e set outcome = 'applied', processed_at = now(), error = null"
-            " from done where e.id = done.event_id returning e.id", (waiting_for,)).fetchall()
+            " from done where e.id = done.event_id returning e.id", (waiting_for,))
         return sorted(r[0] for r in rows)
 
 
@@ -286,30 +463,45 @@ INVOICE_COLUMNS = (
 # The pipeline
 
 
-def _ledger_begin(conn: psycopg.Connection[Any], event: Event, payload: str, source: str) -> tuple[bool, bool]:
-    """Insert the ledger row (or count another attempt): (must be processed now, the row is new).
+_BEGIN = (
+    "select public.stripe_event_begin(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::text[], %s::text[], %s::text[],"
+    " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])"
+)
 
+
+def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: bool, reads: Reads) -> dict[str, Any]:
+    """Open the transaction as service_role, insert the ledger row (or count another attempt), take the
+    event's locks and read what it needs: one round trip.
+
+    Answers `process` (False: a duplicate, nothing else was done), `inserted` (the row is new) and the reads.
     A new row is written as applied at now() — the transaction's time, as the final update would set it —
-    so the common case needs no second statement.
-
-    A concurrent delivery of the same id waits here on the primary key until the first one commits (then it
-    sees a final outcome: a duplicate) or rolls back (then it goes ahead itself).
+    so the common case needs no second statement. A concurrent delivery of the same id waits on the primary
+    key until the first one commits (then it sees a final outcome: a duplicate) or rolls back (then it goes
+    ahead itself).
     """
-    row = conn.execute(
-        "insert into public.stripe_events as e (id, type, api_version, livemode, created, outcome, processed_at,"
-        " source, payload) values (%s, %s, %s, %s, to_timestamp(%s), 'applied', now(), %s, %s::jsonb)"
-        " on conflict (id) do update set attempts = e.attempts + 1"
-        " returning (xmax = 0) as inserted, e.outcome",
-        (event.id, event.type, event.api_version, event.livemode, event.created, source, payload)).fetchone()
+    db.queue("begin")
+    db.queue("set local role service_role")
+    row = db.one(_BEGIN, (
+        event.id, event.type, event.api_version, event.livemode, event.created, source, payload, force,
+        reads.locks, reads.object_kinds, reads.object_ids, reads.link_customers, reads.link_payment_intents,
+        reads.link_invoices, reads.link_products, reads.bind_customers, reads.prices, reads.orgs))
     assert row is not None
-    inserted, outcome = row
-    return bool(inserted) or outcome not in _FINAL, bool(inserted)
+    begun: dict[str, Any] = row[0]
+    return begun
 
 
-def _ledger_finish(conn: psycopg.Connection[Any], event_id: str, outcome: Outcome, source: str) -> None:
-    conn.execute(
-        "update public.stripe_events set outcome = %s, error = %s, processed_at = now(), source = %s where id = %s",
-        (outcome.outcome, outcome.detail if outcome.outcome in ("pending", "ignored") else None, source, event_id))
+def _ledger_finish(db: Batch, event_id: str, outcome: Outcome, source: str, pending: Sequence[str]) -> None:
+    error = outcome.detail if outcome.outcome in ("pending", "ignored") else None
+    if pending:
+        db.queue(
+            "with p as (insert into public.stripe_pending_events (waiting_for, event_id)"
+            " select w, %s from unnest(%s::text[]) as w on conflict do nothing)"
+            " update public.stripe_events set outcome = %s, error = %s, processed_at = now(), source = %s"
+            " where id = %s", (event_id, list(pending), outcome.outcome, error, source, event_id))
+    else:
+        db.queue(
+            "update public.stripe_events set outcome = %s, error = %s, processed_at = now(), source = %s"
+            " where id = %s", (outcome.outcome, error, source, event_id))
 
 
 def record_failure(conn: psycopg.Connection[Any], event: Event, payload: str, source: str, error: str) -> None:
@@ -348,16 +540,25 @@ def apply_event(
     day = today or datetime.now(UTC).date()
     for attempt in range(1, max_attempts + 1):
         try:
-            # pipeline mode: statements whose results are not needed (locks, writes) do not wait a round trip
-            with conn.pipeline(), conn.transaction():
-                conn.execute("set local role service_role")
-                process, new = _ledger_begin(conn, event, payload, source)
-                if not process and not force:
+            # statements whose results are not needed (locks, writes) wait for the next read or the COMMIT:
+            # the common event is two round trips (begin + reads, writes + commit)
+            reads = reads_for(service.snapshot_for(event))
+            db = Batch(conn)
+            try:
+                begun = _ledger_begin(db, event, payload, source, force, reads)
+                if not begun["process"]:
+                    db.commit()
                     return Outcome(event_id=event.id, type=event.type, outcome="duplicate")
-                outcome = service.process(event, SqlStore(conn), day)
-                if not new or outcome.outcome != "applied":
-                    _ledger_finish(conn, event.id, outcome, source)
-                return outcome
+                store = SqlStore(db)
+                store.preload(reads, begun)
+                outcome = service.process(event, store, day)
+                if store.pending or not begun["inserted"] or outcome.outcome != "applied":
+                    _ledger_finish(db, event.id, outcome, source, store.pending)
+                db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+            return outcome
         except RETRYABLE as exc:
             if attempt == max_attempts:
                 record_failure(conn, event, payload, source, f"{type(exc).__name__} after {attempt} attempts")

@@ -353,7 +353,7 @@ class _Projector:
         cs = stored.snap if stored and isinstance(stored.snap, CheckoutSessionSnap) else cs
         if cs.status != "complete":
             return None
-        org = _org_id(cs.client_reference_id)
+        org = org_id(cs.client_reference_id)
         if cs.customer and org is not None and cs.mode in ("subscription", "setup", "payment"):
             current = s.binding(cs.customer)
             if current is None:
@@ -482,13 +482,13 @@ class _Projector:
                     if isinstance(c.snap, CheckoutSessionSnap) and c.snap.mode == "payment"
                     and c.snap.status == "complete"]
         session = min(sessions, key=lambda c: c.id) if sessions else None
-        org = _org_id(pi.organization_id) if pi and pi.organization_id else None
+        org = org_id(pi.organization_id) if pi and pi.organization_id else None
         if org is None and session is not None:
-            org = _org_id(session.client_reference_id)
+            org = org_id(session.client_reference_id)
         if org is None:
             return None  # not one of ours to record (the snapshot is kept for later events)
         invoice: OrgInvoice | None = None
-        invoice_id = _org_id(pi.invoice_id) if pi and pi.invoice_id else None
+        invoice_id = org_id(pi.invoice_id) if pi and pi.invoice_id else None
         if invoice_id is not None:
             s.lock([f"4inv:{invoice_id}"])
             invoice = s.org_invoice(invoice_id)
@@ -573,7 +573,8 @@ def _primary_key(stored: Stored) -> tuple[int, int, str]:
     return (0 if ended else 1, sub.created, sub.id)
 
 
-def _org_id(value: str | None) -> int | None:
+def org_id(value: str | None) -> int | None:
+    """An organization (or invoice) id given as text by Stripe metadata, when it is one."""
     if value is None:
         return None
     text = str(value).strip()

@@ -114,6 +114,8 @@ def connections(pool_getter: Callable[[], Any], unavailable: Callable[[], Except
     import psycopg
     from psycopg_pool import PoolTimeout
 
+    from shared.db import note_return
+
     @contextmanager
     def connect() -> Iterator[Any]:
         try:
@@ -124,12 +126,15 @@ def connections(pool_getter: Callable[[], Any], unavailable: Callable[[], Except
         try:
             yield conn
         except (psycopg.OperationalError, psycopg.errors.QueryCanceled) as exc:
+            note_return(conn, healthy=False)
             cm.__exit__(type(exc), exc, exc.__traceback__)
             raise unavailable() from None
         except BaseException as exc:
+            note_return(conn, healthy=False)
             cm.__exit__(type(exc), exc, exc.__traceback__)
             raise
         else:
+            note_return(conn, healthy=True)
             cm.__exit__(None, None, None)
 
     return connect
