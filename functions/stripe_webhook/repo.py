@@ -48,7 +48,7 @@ from functions.stripe_webhook.service import Stored
 log = logging.getLogger("odyssey.stripe_webhook")
 
 _LINK_COLUMNS = {"customer", "payment_intent", "invoice", "product"}
-_FINAL = ("applied", "pending", "ignored", "acknowledged")
+_VALUE, _FLAG = 2, 11  # columns of stripe_event_begin's rows
 RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation,
              pg_errors.LockNotAvailable)
 
@@ -108,20 +108,20 @@ class Reads:
     linked to the customers asked for. Anything not asked for is read when needed, as before."""
 
     locks: list[str] = field(default_factory=list)
-    object_kinds: list[str] = field(default_factory=list)
-    object_ids: list[str] = field(default_factory=list)
-    link_customers: list[str] = field(default_factory=list)
-    link_payment_intents: list[str] = field(default_factory=list)
-    link_invoices: list[str] = field(default_factory=list)
-    link_products: list[str] = field(default_factory=list)
-    bind_customers: list[str] = field(default_factory=list)
+    objects: list[tuple[str, str]] = field(default_factory=list)
+    links: dict[str, list[str]] = field(default_factory=lambda: {
+        "customer": [], "payment_intent": [], "invoice": [], "product": []})
+    bindings: list[str] = field(default_factory=list)
     prices: list[str] = field(default_factory=list)
     orgs: list[int] = field(default_factory=list)
 
     def object(self, kind: str, object_id: str | None) -> None:
         if object_id:
-            self.object_kinds.append(kind)
-            self.object_ids.append(object_id)
+            self.objects.append((kind, object_id))
+
+    def as_json(self) -> str:
+        return json.dumps({"locks": self.locks, "objects": self.objects, **self.links, "bindings": self.bindings,
+                           "prices": self.prices, "orgs": self.orgs})
 
 
 def reads_for(snap: AnySnap | None) -> Reads:
@@ -137,51 +137,51 @@ def reads_for(snap: AnySnap | None) -> Reads:
     r.object(snap.kind, snap.id)
     if isinstance(snap, SubscriptionSnap):
         if snap.customer:
-            r.link_customers.append(snap.customer)
-            r.bind_customers.append(snap.customer)
+            r.links["customer"].append(snap.customer)
+            r.bindings.append(snap.customer)
         if snap.price_id:
             r.prices.append(snap.price_id)
     elif isinstance(snap, InvoiceSnap):
         if snap.customer:
-            r.bind_customers.append(snap.customer)
-        r.link_invoices.append(snap.id)
+            r.bindings.append(snap.customer)
+        r.links["invoice"].append(snap.id)
         if snap.payment_intent:
             r.object("payment_intent", snap.payment_intent)
-            r.link_payment_intents.append(snap.payment_intent)
+            r.links["payment_intent"].append(snap.payment_intent)
     elif isinstance(snap, InvoicePaymentSnap):
         if snap.invoice:
             r.object("invoice", snap.invoice)
-            r.link_invoices.append(snap.invoice)
+            r.links["invoice"].append(snap.invoice)
         if snap.payment_intent:
             r.object("payment_intent", snap.payment_intent)
-            r.link_payment_intents.append(snap.payment_intent)
+            r.links["payment_intent"].append(snap.payment_intent)
     elif isinstance(snap, PaymentIntentSnap):
-        r.link_payment_intents.append(snap.id)
+        r.links["payment_intent"].append(snap.id)
         if snap.stripe_invoice:  # its lock is taken up front too
             r.object("invoice", snap.stripe_invoice)
-            r.link_invoices.append(snap.stripe_invoice)
+            r.links["invoice"].append(snap.stripe_invoice)
         org = service.org_id(snap.organization_id)
         if org is not None:
             r.orgs.append(org)
     elif isinstance(snap, ChargeSnap | RefundSnap | DisputeSnap):
         if snap.payment_intent:
             r.object("payment_intent", snap.payment_intent)
-            r.link_payment_intents.append(snap.payment_intent)
+            r.links["payment_intent"].append(snap.payment_intent)
     elif isinstance(snap, CheckoutSessionSnap):
         if snap.customer:
             r.object("customer", snap.customer)
-            r.link_customers.append(snap.customer)
-            r.bind_customers.append(snap.customer)
+            r.links["customer"].append(snap.customer)
+            r.bindings.append(snap.customer)
         if snap.payment_intent:
             r.object("payment_intent", snap.payment_intent)
-            r.link_payment_intents.append(snap.payment_intent)
+            r.links["payment_intent"].append(snap.payment_intent)
         org = service.org_id(snap.client_reference_id)
         if org is not None:
             r.orgs.append(org)
     elif isinstance(snap, CustomerSnap):
-        r.bind_customers.append(snap.id)
+        r.bindings.append(snap.id)
     elif isinstance(snap, ProductSnap):
-        r.link_products.append(snap.id)
+        r.links["product"].append(snap.id)
     elif isinstance(snap, PriceSnap):
         r.object("product", snap.product)
     return r
@@ -205,33 +205,32 @@ class SqlStore:
         self._locked: set[str] = set()
         self.pending: list[str] = []  # waiting_for values of this event, written with its ledger outcome
 
-    def preload(self, reads: Reads, begun: dict[str, Any]) -> None:
-        """Fill the caches from `stripe_event_begin`'s answer (read under the event's up-front locks):
-        whatever `reads` asked for is known afterwards, found or not, and the locks count as taken."""
+    def preload(self, reads: Reads, begun: Sequence[Sequence[Any]]) -> None:
+        """Fill the caches from `stripe_event_begin`'s rows (read under the event's up-front locks): whatever
+        `reads` asked for is known afterwards, found or not, and the locks count as taken."""
         self._locked.update(reads.locks)
-        for kind, oid in zip(reads.object_kinds, reads.object_ids, strict=True):
+        for kind, oid in reads.objects:
             self._objects[(kind, oid)] = None
-        for kind, oid, terminal, created, rank, event_id, data in begun["objects"]:
-            self._objects[(kind, oid)] = self._stored(kind, (oid, terminal, created, rank, event_id, data))
-        for link, values in (("customer", reads.link_customers), ("payment_intent", reads.link_payment_intents),
-                             ("invoice", reads.link_invoices), ("product", reads.link_products)):
+        for link, values in reads.links.items():
             for value in values:
                 self._linked.setdefault((link, value), {})
-        for link, value, kind, oid, terminal, created, rank, event_id, data in begun["links"]:
-            key = (kind, oid)
-            cached = self._objects.get(key)
-            if cached is None:
-                cached = self._objects[key] = self._stored(kind, (oid, terminal, created, rank, event_id, data))
-            self._linked[(link, value)][key] = cached
-        for customer, org, deleted in begun["bindings"]:
-            self._bindings[customer] = (None if org is None else
-                                        Binding(stripe_customer_id=customer, organization_id=org, deleted=deleted))
-        for price, plan in begun["plans"]:
-            self._plans[price] = plan
         for org in reads.orgs:
             self._orgs[org] = False
-        for org in begun["orgs"]:
-            self._orgs[org] = True
+        for what, link, value, kind, oid, terminal, created, rank, event_id, data, org, flag in begun[1:]:
+            if what == "object" or what == "link":
+                key = (kind, oid)
+                cached = self._objects.get(key)
+                if cached is None:
+                    cached = self._objects[key] = self._stored(kind, (oid, terminal, created, rank, event_id, data))
+                if what == "link":
+                    self._linked[(link, value)][key] = cached
+            elif what == "binding":
+                self._bindings[value] = (None if org is None else
+                                         Binding(stripe_customer_id=value, organization_id=org, deleted=flag))
+            elif what == "plan":
+                self._plans[value] = org
+            elif what == "org":
+                self._orgs[org] = True
 
     def lock(self, keys: Sequence[str]) -> None:
         wanted = [k for k in keys if k not in self._locked]
@@ -463,17 +462,16 @@ INVOICE_COLUMNS = (
 # The pipeline
 
 
-_BEGIN = (
-    "select public.stripe_event_begin(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::text[], %s::text[], %s::text[],"
-    " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[])"
-)
+_BEGIN = "select * from public.stripe_event_begin(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb)"
 
 
-def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: bool, reads: Reads) -> dict[str, Any]:
+def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: bool,
+                  reads: Reads) -> list[tuple[Any, ...]]:
     """Open the transaction as service_role, insert the ledger row (or count another attempt), take the
-    event's locks and read what it needs: one round trip.
+    event's locks and read what it needs: one round trip. The rows are `stripe_event_begin`'s; the first one
+    says whether the event is processed (False: a duplicate, nothing else was done) and whether its ledger
+    row is new.
 
-    Answers `process` (False: a duplicate, nothing else was done), `inserted` (the row is new) and the reads.
     A new row is written as applied at now() — the transaction's time, as the final update would set it —
     so the common case needs no second statement. A concurrent delivery of the same id waits on the primary
     key until the first one commits (then it sees a final outcome: a duplicate) or rolls back (then it goes
@@ -481,13 +479,8 @@ def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: boo
     """
     db.queue("begin")
     db.queue("set local role service_role")
-    row = db.one(_BEGIN, (
-        event.id, event.type, event.api_version, event.livemode, event.created, source, payload, force,
-        reads.locks, reads.object_kinds, reads.object_ids, reads.link_customers, reads.link_payment_intents,
-        reads.link_invoices, reads.link_products, reads.bind_customers, reads.prices, reads.orgs))
-    assert row is not None
-    begun: dict[str, Any] = row[0]
-    return begun
+    return db.all(_BEGIN, (event.id, event.type, event.api_version, event.livemode, event.created, source,
+                           payload, force, reads.as_json()))
 
 
 def _ledger_finish(db: Batch, event_id: str, outcome: Outcome, source: str, pending: Sequence[str]) -> None:
@@ -546,13 +539,14 @@ def apply_event(
             db = Batch(conn)
             try:
                 begun = _ledger_begin(db, event, payload, source, force, reads)
-                if not begun["process"]:
+                ledger = begun[0]
+                if not ledger[_FLAG]:
                     db.commit()
                     return Outcome(event_id=event.id, type=event.type, outcome="duplicate")
                 store = SqlStore(db)
                 store.preload(reads, begun)
                 outcome = service.process(event, store, day)
-                if store.pending or not begun["inserted"] or outcome.outcome != "applied":
+                if store.pending or ledger[_VALUE] != "true" or outcome.outcome != "applied":
                     _ledger_finish(db, event.id, outcome, source, store.pending)
                 db.commit()
             except BaseException:
