@@ -65,6 +65,26 @@ def test_running_a_draft_again_recalculates_it_identically(db: psycopg.Connectio
     ).fetchone() == (1,)
 
 
+def test_recalculating_a_draft_removes_the_stubs_of_employees_no_longer_paid(db: psycopg.Connection) -> None:
+    p = PayrollDb(db)
+    org, hourly, salaried = _scenario(p)
+    others = [p.employee(org, rate="18.00") for _ in range(3)]
+    for emp in others:
+        p.days(org, emp, WEEK1[:2], "09:00", "13:00")
+    first = p.run(org, "2026-01-05", "2026-01-11")
+    rid = first["payroll_run_id"]
+    kept = {row[1]: row[0] for row in _stubs(db, rid)}
+    assert set(kept) == {hourly, salaried, *others}
+    # two employees drop out: one loses their time (skipped), one their W-4 (held)
+    db.execute("delete from public.time_entries where employee_id = %s", (others[0],))
+    db.execute("update public.employees set tax_info = '{}'::jsonb where id = %s", (others[1],))
+    second = p.run(org, "2026-01-05", "2026-01-11")
+    assert second["payroll_run_id"] == rid and second["paystubs_created"] == 3
+    after = {row[1]: row[0] for row in _stubs(db, rid)}
+    assert after == {e: kept[e] for e in (hourly, salaried, others[2])}  # the same rows for those still paid
+    assert [e["employee_id"] for e in second["errors"]] == [others[1]]
+
+
 def test_dry_run_previews_everything_and_writes_nothing(db: psycopg.Connection) -> None:
     p = PayrollDb(db)
     org, hourly, salaried = _scenario(p)
