@@ -57,9 +57,13 @@ def _pool_key(settings: FunctionSettings) -> tuple[str, int, float, int]:
 
 def get_pool(settings: FunctionSettings) -> ConnectionPool:
     """The process-wide pool for this database URL and pool configuration, created (not connected) lazily."""
+    last = _last_pool
+    if last is not None and last[0] is settings and _pools.get(last[1]) is last[2]:
+        return last[2]  # the same settings object as the previous call (a warm function): no key to rebuild
     key = _pool_key(settings)
     pool = _pools.get(key)
     if pool is not None:
+        _remember(settings, key, pool)
         return pool
     with _pools_lock:
         pool = _pools.get(key)
@@ -89,7 +93,23 @@ def get_pool(settings: FunctionSettings) -> ConnectionPool:
                 name="odyssey",
             )
             _pools[key] = pool
+    _remember(settings, key, pool)
     return pool
+
+
+# (settings, key, pool) of the last lookup; the settings object is held, so `is` cannot match a new object
+# that reuses its id. Settings are immutable in practice (read once at cold start).
+_last_pool: tuple[FunctionSettings, tuple[str, int, float, int], ConnectionPool] | None = None
+
+
+def _remember_nothing() -> None:
+    global _last_pool
+    _last_pool = None
+
+
+def _remember(settings: FunctionSettings, key: tuple[str, int, float, int], pool: ConnectionPool) -> None:
+    global _last_pool
+    _last_pool = (settings, key, pool)
 
 
 def _check_if_idle(conn: Connection[Any]) -> None:
@@ -120,6 +140,7 @@ def close_pools() -> None:
             pool.close(timeout=1)
         _pools.clear()
         _checked_out.clear()
+        _remember_nothing()
 
 
 @contextmanager

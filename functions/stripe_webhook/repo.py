@@ -69,8 +69,8 @@ class Batch:
         self.cur = psycopg.ClientCursor(conn)
         self._queued: list[str] = []
 
-    def queue(self, query: str, params: Sequence[Any] = ()) -> None:
-        self._queued.append(self.cur.mogrify(query, params))
+    def queue(self, query: str, params: Sequence[Any] | None = None) -> None:
+        self._queued.append(query if params is None else self.cur.mogrify(query, params))
 
     def all(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self._queued.append(self.cur.mogrify(query, params))
@@ -351,64 +351,21 @@ class SqlStore:
 
     def put_subscription(self, row: SubscriptionRow) -> None:
         plan = row.plan_id if row.status in service.LIVE_STATUSES else None
-        # one statement: the row, the organization's current plan, and the link from its invoices' payments
+        # the row, the organization's current plan, and the link from its invoices' payments; nothing at all
+        # when the row and the plan are already so (a stale or repeated event)
         self.db.queue(
-            "with s as (insert into public.subscriptions as s (organization_id, plan_id, stripe_subscription_id,"
-            " status, current_period_start, current_period_end, cancel_at_period_end, cancelled_at, trial_start,"
-            " trial_end, stripe_status, stripe_customer_id, stripe_price_id, last_event_created)"
-            " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " on conflict (organization_id) do update set plan_id = excluded.plan_id,"
-            " stripe_subscription_id = excluded.stripe_subscription_id, status = excluded.status,"
-            " current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,"
-            " cancel_at_period_end = excluded.cancel_at_period_end, cancelled_at = excluded.cancelled_at,"
-            " trial_start = excluded.trial_start, trial_end = excluded.trial_end,"
-            " stripe_status = excluded.stripe_status, stripe_customer_id = excluded.stripe_customer_id,"
-            " stripe_price_id = excluded.stripe_price_id, last_event_created = excluded.last_event_created"
-            " where (s.plan_id, s.stripe_subscription_id, s.status, s.current_period_start, s.current_period_end,"
-            " s.cancel_at_period_end, s.cancelled_at, s.trial_start, s.trial_end, s.stripe_status,"
-            " s.stripe_customer_id, s.stripe_price_id, s.last_event_created) is distinct from (excluded.plan_id,"
-            " excluded.stripe_subscription_id, excluded.status, excluded.current_period_start,"
-            " excluded.current_period_end, excluded.cancel_at_period_end, excluded.cancelled_at,"
-            " excluded.trial_start, excluded.trial_end, excluded.stripe_status, excluded.stripe_customer_id,"
-            " excluded.stripe_price_id, excluded.last_event_created)"
-            # unchanged (a stale or repeated event): no new row version; payments were linked when it was written
-            " returning s.id, s.organization_id, s.stripe_subscription_id),"
-            " o as (update public.organizations set subscription_id = %s, updated_at = now()"
-            "  where id = %s and subscription_id is distinct from %s)"
-            " update public.payments p set subscription_id = s.id from s where p.organization_id = s.organization_id"
-            " and p.stripe_subscription_id = s.stripe_subscription_id and p.subscription_id is distinct from s.id",
+            "select public.stripe_put_subscription(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (row.organization_id, row.plan_id, row.stripe_subscription_id, row.status, row.current_period_start,
              row.current_period_end, row.cancel_at_period_end, row.cancelled_at, row.trial_start, row.trial_end,
-             row.stripe_status, row.stripe_customer_id, row.stripe_price_id, row.last_event_created,
-             plan, row.organization_id, plan))
+             row.stripe_status, row.stripe_customer_id, row.stripe_price_id, row.last_event_created, plan))
 
     def put_payment(self, row: PaymentRow) -> None:
-        key = "stripe_invoice_id" if row.stripe_invoice_id else "stripe_payment_intent_id"
+        # keyed by the Stripe invoice when there is one, else by the PaymentIntent; nothing when unchanged
         self.db.queue(
-            "insert into public.payments as p (organization_id, subscription_id, invoice_id, amount, currency, status,"  # noqa: S608
-            " payment_method, stripe_payment_intent_id, stripe_charge_id, failure_reason, processed_at,"
-            " stripe_invoice_id, stripe_subscription_id, amount_refunded, dispute_status)"
-            " values (%s, (select id from public.subscriptions where stripe_subscription_id = %s"
-            "   and organization_id = %s), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            f" on conflict ({key}) do update set organization_id = excluded.organization_id,"
-            " subscription_id = excluded.subscription_id, invoice_id = excluded.invoice_id, amount = excluded.amount,"
-            " currency = excluded.currency, status = excluded.status, payment_method = excluded.payment_method,"
-            " stripe_payment_intent_id = excluded.stripe_payment_intent_id, stripe_charge_id = excluded.stripe_charge_id,"
-            " failure_reason = excluded.failure_reason, processed_at = excluded.processed_at,"
-            " stripe_subscription_id = excluded.stripe_subscription_id, amount_refunded = excluded.amount_refunded,"
-            " dispute_status = excluded.dispute_status, updated_at = now()"
-            # a stale or repeated event changes nothing: no row version, no trigger, no lock wait
-            " where (p.organization_id, p.subscription_id, p.invoice_id, p.amount, p.currency, p.status,"
-            " p.payment_method, p.stripe_payment_intent_id, p.stripe_charge_id, p.failure_reason, p.processed_at,"
-            " p.stripe_subscription_id, p.amount_refunded, p.dispute_status) is distinct from"
-            " (excluded.organization_id, excluded.subscription_id, excluded.invoice_id, excluded.amount,"
-            " excluded.currency, excluded.status, excluded.payment_method, excluded.stripe_payment_intent_id,"
-            " excluded.stripe_charge_id, excluded.failure_reason, excluded.processed_at,"
-            " excluded.stripe_subscription_id, excluded.amount_refunded, excluded.dispute_status)",
-            (row.organization_id, row.stripe_subscription_id, row.organization_id, row.invoice_id, row.amount,
-             row.currency, row.status, row.payment_method, row.stripe_payment_intent_id, row.stripe_charge_id,
-             row.failure_reason, row.processed_at, row.stripe_invoice_id, row.stripe_subscription_id,
-             row.amount_refunded, row.dispute_status))
+            "select public.stripe_put_payment(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (row.organization_id, row.stripe_subscription_id, row.invoice_id, row.amount, row.currency, row.status,
+             row.payment_method, row.stripe_payment_intent_id, row.stripe_charge_id, row.failure_reason,
+             row.processed_at, row.stripe_invoice_id, row.amount_refunded, row.dispute_status))
 
     def payments_for_invoice(self, invoice_id: int) -> list[PaymentRow]:
         rows = self.db.all(
@@ -477,8 +434,7 @@ def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: boo
     key until the first one commits (then it sees a final outcome: a duplicate) or rolls back (then it goes
     ahead itself).
     """
-    db.queue("begin")
-    db.queue("set local role service_role")
+    db.queue("begin; set local role service_role")
     return db.all(_BEGIN, (event.id, event.type, event.api_version, event.livemode, event.created, source,
                            payload, force, reads.as_json()))
 
