@@ -396,12 +396,11 @@ class SqlStore:
         # written by the pipeline together with the event's ledger outcome (one statement, same transaction)
         self.pending.append(waiting_for)
 
-    def resolve_pending(self, waiting_for: str) -> list[str]:
-        rows = self.db.all(
+    def resolve_pending(self, waiting_for: str) -> None:
+        self.db.queue(
             "with done as (delete from public.stripe_pending_events where waiting_for = %s returning event_id)"
             " update public.stripe_events e set outcome = 'applied', processed_at = now(), error = null"
-            " from done where e.id = done.event_id returning e.id", (waiting_for,))
-        return sorted(r[0] for r in rows)
+            " from done where e.id = done.event_id", (waiting_for,))
 
 
 PAYMENT_COLUMNS = (

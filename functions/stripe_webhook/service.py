@@ -216,8 +216,8 @@ class Store(Protocol):
     def add_pending(self, event_id: str, waiting_for: str) -> None:
         """Remember that `event_id` waits for `waiting_for` (e.g. `customer:cus_...`)."""
 
-    def resolve_pending(self, waiting_for: str) -> list[str]:
-        """Mark every event waiting for `waiting_for` as applied; returns their ids."""
+    def resolve_pending(self, waiting_for: str) -> None:
+        """Mark every event waiting for `waiting_for` as applied (and no longer waiting)."""
 
 
 class UnroutableEvent(Exception):
