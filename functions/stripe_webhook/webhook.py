@@ -4,8 +4,9 @@ exactly once in one transaction → the response body. Framework-free; main.py p
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -107,34 +108,39 @@ def receive(
         return repo.apply_event(conn, event, raw)
 
 
-def connections(pool_getter: Callable[[], Any], unavailable: Callable[[], Exception]) -> Connect:
-    """A `Connect` over a psycopg pool; pool timeouts and connection failures become `unavailable()`."""
-    from contextlib import contextmanager
+class _Checkout:
+    """One checkout of a pool connection (see `connections`)."""
 
-    import psycopg
-    from psycopg_pool import PoolTimeout
+    __slots__ = ("pool_getter", "unavailable", "pool", "conn")
 
-    from shared.db import note_return
+    def __init__(self, pool_getter: Callable[[], Any], unavailable: Callable[[], Exception]) -> None:
+        self.pool_getter = pool_getter
+        self.unavailable = unavailable
 
-    @contextmanager
-    def connect() -> Iterator[Any]:
+    def __enter__(self) -> Any:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
         try:
-            cm = pool_getter().connection()
-            conn = cm.__enter__()
+            self.pool = self.pool_getter()
+            self.conn = self.pool.getconn()
         except (PoolTimeout, psycopg.OperationalError):
-            raise unavailable() from None
-        try:
-            yield conn
-        except (psycopg.OperationalError, psycopg.errors.QueryCanceled) as exc:
-            note_return(conn, healthy=False)
-            cm.__exit__(type(exc), exc, exc.__traceback__)
-            raise unavailable() from None
-        except BaseException as exc:
-            note_return(conn, healthy=False)
-            cm.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        else:
-            note_return(conn, healthy=True)
-            cm.__exit__(None, None, None)
+            raise self.unavailable() from None
+        return self.conn
 
-    return connect
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        import psycopg
+
+        from shared.db import note_return
+
+        note_return(self.conn, healthy=exc_type is None)
+        self.pool.putconn(self.conn)
+        if exc_type is not None and issubclass(exc_type, (psycopg.OperationalError, psycopg.errors.QueryCanceled)):
+            raise self.unavailable() from None
+
+
+def connections(pool_getter: Callable[[], Any], unavailable: Callable[[], Exception]) -> Connect:
+    """A `Connect` over a psycopg pool (autocommit connections); pool timeouts and connection failures become
+    `unavailable()`. A connection is given back marked healthy only when its use succeeded (shared.db then
+    skips the next checkout's check for a while)."""
+    return functools.partial(_Checkout, pool_getter, unavailable)
