@@ -213,8 +213,26 @@ def user_token(database_url: str, email: str | None = None, expires_in: int = 36
     return tokens.mint(sub, email=mail, app_metadata=app_meta or None, expires_in=expires_in)
 
 
+SERVER_THREADS = 4  # worker threads of the gateway's server; the default database pool has 4 connections
+
+
+def make_server(app: Gateway, port: int, *, threads: int = SERVER_THREADS) -> Any:
+    """A waitress server for `app` on 127.0.0.1:`port` (0: any free port; see `.effective_port`).
+
+    Waitress keeps HTTP/1.1 connections alive and runs requests on a fixed pool of threads, as a deployed
+    function URL does; werkzeug's development server closes every connection and starts a thread per
+    connection. `.run()` serves until `.close()`.
+    """
+    import waitress
+
+    return waitress.create_server(app, host="127.0.0.1", port=port, threads=threads, ident="odyssey-gateway")
+
+
 def serve(app: Gateway, port: int, *, reload: bool = False) -> None:
-    """Serve `app` on 127.0.0.1:`port` until interrupted (werkzeug's threaded dev server)."""
+    """Serve `app` on 127.0.0.1:`port` until interrupted: waitress, or werkzeug's reloading server with --reload."""
+    if not reload:
+        make_server(app, port).run()
+        return
     from werkzeug.serving import run_simple
 
     # watch the project's sources only, not the virtualenv or the standard library
@@ -226,7 +244,7 @@ def serve(app: Gateway, port: int, *, reload: bool = False) -> None:
         "127.0.0.1",
         port,
         app,
-        use_reloader=reload,
+        use_reloader=True,
         reloader_type="stat",
         threaded=True,
         extra_files=watch,

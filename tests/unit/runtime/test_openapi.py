@@ -54,3 +54,30 @@ def test_probe_models_become_request_and_response_schemas(function_env, probes):
     assert set(op["responses"]) >= {"200", "400", "401", "403", "405", "413", "415", "422", "500", "503"}
     assert op["security"] == [{"bearer": []}]
     assert doc["components"]["schemas"]["EchoIn"]["required"] == ["name", "amount"]
+
+
+def test_the_gateway_server_keeps_connections_alive(function_env):
+    import http.client
+    import threading
+
+    server = gateway.make_server(gateway.build(fresh=True), 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+        conn.connect()
+        first_socket = conn.sock
+        answers = []
+        for path in ("/functions/v1/heartbeat", "/functions/v1/openapi.json", "/functions/v1/no-such-function"):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            resp.read()
+            answers.append((resp.status, resp.getheader("Connection")))
+        # three answers over the one connection (http.client would silently reconnect after a close)
+        assert conn.sock is first_socket
+        assert [status for status, _ in answers] == [200, 200, 404]
+        assert all(header != "close" for _, header in answers)
+        conn.close()
+    finally:
+        server.close()
+        thread.join(timeout=5)
