@@ -59,12 +59,15 @@ def _calls(url: str) -> list[dict[str, Any]]:
 
 
 def _clean(url: str) -> None:
+    """Delete the bench's draft runs, then vacuum, so that each measurement starts from a settled database
+    (no autovacuum of the deleted stubs competing with the runs for the two cores)."""
     import psycopg
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "delete from public.payroll_runs where status = 'draft' and period_start >= '2026-11-01' and period_end <= '2026-11-30'"
         )
+        conn.execute("vacuum (analyze) public.paystubs, public.payroll_runs, public.system_logs")
 
 
 def _client() -> Any:

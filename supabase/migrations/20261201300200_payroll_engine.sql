@@ -277,7 +277,6 @@ begin
   with emp as materialized (
     select e.id, e.status, e.pay_type, e.employment_type, pay.hourly_rate, pay.salary, e.hire_date, e.termination_date,
            (e.employment_type = 'contractor') as is_contractor,
-           pay.tax_info,
            pay.tax_info -> 'w4' as w4,
            (case when (pay.tax_info -> 'flsa_exempt') is null or jsonb_typeof((pay.tax_info -> 'flsa_exempt')) = 'null' then false when jsonb_typeof((pay.tax_info -> 'flsa_exempt')) = 'boolean' then ((pay.tax_info -> 'flsa_exempt') #>> '{}')::boolean when jsonb_typeof((pay.tax_info -> 'flsa_exempt')) = 'string' and lower((pay.tax_info -> 'flsa_exempt') #>> '{}') in ('true', 'false') then lower((pay.tax_info -> 'flsa_exempt') #>> '{}')::boolean end) as flsa_exempt,
            (case when (pay.tax_info -> 'exempt_from_withholding') is null or jsonb_typeof((pay.tax_info -> 'exempt_from_withholding')) = 'null' then false when jsonb_typeof((pay.tax_info -> 'exempt_from_withholding')) = 'boolean' then ((pay.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean when jsonb_typeof((pay.tax_info -> 'exempt_from_withholding')) = 'string' and lower((pay.tax_info -> 'exempt_from_withholding') #>> '{}') in ('true', 'false') then lower((pay.tax_info -> 'exempt_from_withholding') #>> '{}')::boolean end) as exempt_wh
@@ -372,7 +371,7 @@ begin
     group by p.employee_id
   ),
   base as materialized (
-    select e.*, h.worked, h.reg, h.ot, h.dt, h.workweeks, ei.issues as entry_issues,
+    select e.*, h.worked, h.reg, h.ot, h.dt, ei.issues as entry_issues,
            greatest(0, least(p_end + 1, coalesce(e.termination_date, p_end + 1))
                        - greatest(p_start, coalesce(e.hire_date, p_start))) as employed_days,
            (case when (e.w4 -> 'step3_amount') is null or jsonb_typeof((e.w4 -> 'step3_amount')) = 'null' then 0::numeric when jsonb_typeof((e.w4 -> 'step3_amount')) = 'number' and ((e.w4 -> 'step3_amount') #>> '{}')::numeric >= 0 then ((e.w4 -> 'step3_amount') #>> '{}')::numeric when jsonb_typeof((e.w4 -> 'step3_amount')) = 'string' and ((e.w4 -> 'step3_amount') #>> '{}') ~ '^[0-9]+(\.[0-9]+)?$' then ((e.w4 -> 'step3_amount') #>> '{}')::numeric end) as step3,
@@ -386,7 +385,11 @@ begin
     left join entry_issues ei on ei.employee_id = e.id
   ),
   judged as materialized (
-    select b.*,
+    -- from here on only the columns the rest needs (no W-4 document, no weekly breakdown): every stored
+    -- stage copies its rows, and the hash joins copy them again
+    select b.id, b.status, b.pay_type, b.hourly_rate, b.salary, b.is_contractor, b.flsa_exempt, b.exempt_wh,
+           b.reg, b.ot, b.dt, b.entry_issues, b.employed_days, b.step2, b.step3, b.step4a, b.step4b, b.step4c,
+           b.filing_status,
            (coalesce(b.worked, 0) > 0
             or (b.pay_type = 'salary' and p_kind = 'regular' and b.status <> 'inactive' and b.employed_days > 0)) as has_work,
            -- employee-level problems, as one expression (no subquery per employee)
@@ -499,7 +502,7 @@ begin
          coalesce(s.y_med, 0) + s.t_med, coalesce(s.y_addl, 0) + s.t_addl, coalesce(s.y_other, 0) + s.t_other,
          coalesce(s.y_net, 0) + s.t_net,
          case when s.id is not null then jsonb_build_object(
-           'workweeks', coalesce(s.workweeks, '[]'::jsonb),
+           'workweeks', coalesce(hw.workweeks, '[]'::jsonb),
            'overtime_rules', case when s.is_contractor then 'none (contractor)'
                                   when s.flsa_exempt then 'none (FLSA exempt)' else v_rules end,
            'pay_type', s.pay_type,
@@ -514,6 +517,7 @@ begin
            'additional_medicare_wages', s.addl_wages, 'tax_year', v_year) end
   from pay p
   left join stubs s on s.id = p.id
+  left join hours hw on hw.employee_id = s.id
   order by p.id;
 
   perform set_config('plan_cache_mode', v_plan_mode, true);
