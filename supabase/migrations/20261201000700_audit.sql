@@ -21,31 +21,26 @@ begin
   if v_user is not null and not exists (select 1 from auth.users u where u.id = v_user) then
     v_user := null;
   end if;
-  -- Each row is turned into jsonb once (materialized CTE), and its organization is looked up by a plain
-  -- column: cached plans assume one-row transition tables, and an expression in the join condition would be
-  -- recomputed for every pair a nested loop tries.
+  -- Each row is turned into jsonb once (`offset 0` keeps the subquery from being flattened into the three
+  -- references). An inserted or updated row's organization exists (its foreign key is checked in the same
+  -- statement), so it is read from the row itself; a deleted row's organization may be going in the same
+  -- cascade, hence the join below.
   if tg_op = 'INSERT' then
     insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
-    with c as materialized (select to_jsonb(n) - v_redact as new_row from new_rows n),
-    k as materialized (select c.new_row, (c.new_row ->> 'organization_id')::bigint as org_id from c)
-    select 'info', v_source, v_message, v_user, o.id,
-           jsonb_build_object('operation', tg_op, 'table', v_source, 'new', k.new_row,
-                              'organization_id', k.new_row -> 'organization_id', 'role', v_role)
-    from k left join public.organizations o on o.id = k.org_id;
+    select 'info', v_source, v_message, v_user, (r.new_row ->> 'organization_id')::bigint,
+           jsonb_build_object('operation', tg_op, 'table', v_source, 'new', r.new_row,
+                              'organization_id', r.new_row -> 'organization_id', 'role', v_role)
+    from (select to_jsonb(n) - v_redact as new_row from new_rows n offset 0) r;
   elsif tg_op = 'UPDATE' then
     -- EXECUTE: planned for this statement's row count, so that new_rows and old_rows are paired by a hash
     -- join, not by a nested loop over one-row estimates (quadratic for a recalculated payroll run)
     execute $q$
       insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
-      with c as materialized (
-        select to_jsonb(n) - $4 as new_row, to_jsonb(d) - $4 as old_row
-        from new_rows n join old_rows d on d.id = n.id
-      ),
-      k as materialized (select c.new_row, c.old_row, (c.new_row ->> 'organization_id')::bigint as org_id from c)
-      select 'info', $1, $2, $3, o.id,
-             jsonb_build_object('operation', 'UPDATE', 'table', $1, 'old', k.old_row, 'new', k.new_row,
-                                'organization_id', k.new_row -> 'organization_id', 'role', $5)
-      from k left join public.organizations o on o.id = k.org_id
+      select 'info', $1, $2, $3, (r.new_row ->> 'organization_id')::bigint,
+             jsonb_build_object('operation', 'UPDATE', 'table', $1, 'old', r.old_row, 'new', r.new_row,
+                                'organization_id', r.new_row -> 'organization_id', 'role', $5)
+      from (select to_jsonb(n) - $4 as new_row, to_jsonb(d) - $4 as old_row
+            from new_rows n join old_rows d on d.id = n.id offset 0) r
     $q$ using v_source, v_message, v_user, v_redact, v_role;
   else
     insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
