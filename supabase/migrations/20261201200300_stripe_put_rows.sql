@@ -124,50 +124,24 @@ begin
     return;  -- a stale or repeated event changes nothing
   end if;
 
-  if p_stripe_invoice_id is not null then
-    insert into public.payments as p (organization_id, subscription_id, invoice_id, amount, currency, status,
+  -- the row by the same key (one statement whichever key it is; ON CONFLICT would need one per unique index);
+  -- the event's advisory lock on the payment serialises writers, and a lost race is a unique violation that
+  -- the caller retries
+  update public.payments p set organization_id = p_organization_id, subscription_id = v_subscription,
+      invoice_id = p_invoice_id, amount = p_amount, currency = p_currency, status = p_status,
+      payment_method = p_payment_method, stripe_payment_intent_id = p_stripe_payment_intent_id,
+      stripe_charge_id = p_stripe_charge_id, failure_reason = p_failure_reason, processed_at = p_processed_at,
+      stripe_subscription_id = p_stripe_subscription_id, amount_refunded = p_amount_refunded,
+      dispute_status = p_dispute_status, updated_at = now()
+   where (p_stripe_invoice_id is not null and p.stripe_invoice_id = p_stripe_invoice_id)
+      or (p_stripe_invoice_id is null and p.stripe_payment_intent_id = p_stripe_payment_intent_id);
+  if not found then
+    insert into public.payments (organization_id, subscription_id, invoice_id, amount, currency, status,
       payment_method, stripe_payment_intent_id, stripe_charge_id, failure_reason, processed_at, stripe_invoice_id,
       stripe_subscription_id, amount_refunded, dispute_status)
     values (p_organization_id, v_subscription, p_invoice_id, p_amount, p_currency, p_status, p_payment_method,
       p_stripe_payment_intent_id, p_stripe_charge_id, p_failure_reason, p_processed_at, p_stripe_invoice_id,
-      p_stripe_subscription_id, p_amount_refunded, p_dispute_status)
-    on conflict on constraint payments_stripe_invoice_key do update set organization_id = excluded.organization_id,
-      subscription_id = excluded.subscription_id, invoice_id = excluded.invoice_id, amount = excluded.amount,
-      currency = excluded.currency, status = excluded.status, payment_method = excluded.payment_method,
-      stripe_payment_intent_id = excluded.stripe_payment_intent_id, stripe_charge_id = excluded.stripe_charge_id,
-      failure_reason = excluded.failure_reason, processed_at = excluded.processed_at,
-      stripe_subscription_id = excluded.stripe_subscription_id, amount_refunded = excluded.amount_refunded,
-      dispute_status = excluded.dispute_status, updated_at = now()
-    where (p.organization_id, p.subscription_id, p.invoice_id, p.amount, p.currency, p.status, p.payment_method,
-           p.stripe_payment_intent_id, p.stripe_charge_id, p.failure_reason, p.processed_at,
-           p.stripe_subscription_id, p.amount_refunded, p.dispute_status)
-          is distinct from
-          (excluded.organization_id, excluded.subscription_id, excluded.invoice_id, excluded.amount,
-           excluded.currency, excluded.status, excluded.payment_method, excluded.stripe_payment_intent_id,
-           excluded.stripe_charge_id, excluded.failure_reason, excluded.processed_at,
-           excluded.stripe_subscription_id, excluded.amount_refunded, excluded.dispute_status);
-  else
-    insert into public.payments as p (organization_id, subscription_id, invoice_id, amount, currency, status,
-      payment_method, stripe_payment_intent_id, stripe_charge_id, failure_reason, processed_at, stripe_invoice_id,
-      stripe_subscription_id, amount_refunded, dispute_status)
-    values (p_organization_id, v_subscription, p_invoice_id, p_amount, p_currency, p_status, p_payment_method,
-      p_stripe_payment_intent_id, p_stripe_charge_id, p_failure_reason, p_processed_at, p_stripe_invoice_id,
-      p_stripe_subscription_id, p_amount_refunded, p_dispute_status)
-    on conflict on constraint idx_payments_stripe_intent do update set organization_id = excluded.organization_id,
-      subscription_id = excluded.subscription_id, invoice_id = excluded.invoice_id, amount = excluded.amount,
-      currency = excluded.currency, status = excluded.status, payment_method = excluded.payment_method,
-      stripe_payment_intent_id = excluded.stripe_payment_intent_id, stripe_charge_id = excluded.stripe_charge_id,
-      failure_reason = excluded.failure_reason, processed_at = excluded.processed_at,
-      stripe_subscription_id = excluded.stripe_subscription_id, amount_refunded = excluded.amount_refunded,
-      dispute_status = excluded.dispute_status, updated_at = now()
-    where (p.organization_id, p.subscription_id, p.invoice_id, p.amount, p.currency, p.status, p.payment_method,
-           p.stripe_payment_intent_id, p.stripe_charge_id, p.failure_reason, p.processed_at,
-           p.stripe_subscription_id, p.amount_refunded, p.dispute_status)
-          is distinct from
-          (excluded.organization_id, excluded.subscription_id, excluded.invoice_id, excluded.amount,
-           excluded.currency, excluded.status, excluded.payment_method, excluded.stripe_payment_intent_id,
-           excluded.stripe_charge_id, excluded.failure_reason, excluded.processed_at,
-           excluded.stripe_subscription_id, excluded.amount_refunded, excluded.dispute_status);
+      p_stripe_subscription_id, p_amount_refunded, p_dispute_status);
   end if;
 end;
 $$;
