@@ -26,11 +26,18 @@ begin
   -- statement), so it is read from the row itself; a deleted row's organization may be going in the same
   -- cascade, hence the join below.
   if tg_op = 'INSERT' then
-    insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
-    select 'info', v_source, v_message, v_user, (r.new_row ->> 'organization_id')::bigint,
-           jsonb_build_object('operation', tg_op, 'table', v_source, 'new', r.new_row,
-                              'organization_id', r.new_row -> 'organization_id', 'role', v_role)
-    from (select to_jsonb(n) - v_redact as new_row from new_rows n offset 0) r;
+    -- only the logged columns are turned into jsonb (not converted, then removed again): the statement is
+    -- made for the table's columns, planned once per statement, which bulk inserts such as a payroll run's
+    -- stubs (with their large `details`) repay many times over
+    execute format($q$
+      insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
+      select 'info', $1, $2, $3, (r.new_row ->> 'organization_id')::bigint,
+             jsonb_build_object('operation', 'INSERT', 'table', $1, 'new', r.new_row,
+                                'organization_id', r.new_row -> 'organization_id', 'role', $4)
+      from (select to_jsonb(x) as new_row from (select %s from new_rows n) x offset 0) r
+    $q$, (select string_agg(format('n.%I', a.attname), ', ' order by a.attnum) from pg_catalog.pg_attribute a
+          where a.attrelid = tg_relid and a.attnum > 0 and not a.attisdropped and a.attname <> all (v_redact)))
+    using v_source, v_message, v_user, v_role;
   elsif tg_op = 'UPDATE' then
     -- EXECUTE: planned for this statement's row count, so that new_rows and old_rows are paired by a hash
     -- join, not by a nested loop over one-row estimates (quadratic for a recalculated payroll run)
