@@ -119,6 +119,12 @@ class Reads:
         if object_id:
             self.objects.append((kind, object_id))
 
+    def object_and_linked(self, kind: str, object_id: str | None) -> None:
+        """The snapshot (kind, object_id) and every snapshot whose `kind` link column equals object_id."""
+        if object_id:
+            self.objects.append((kind, object_id))
+            self.links[kind].append(object_id)
+
     def as_json(self) -> str:
         return json.dumps({"locks": self.locks, "objects": self.objects, **self.links, "bindings": self.bindings,
                            "prices": self.prices, "orgs": self.orgs})
@@ -145,36 +151,23 @@ def reads_for(snap: AnySnap | None) -> Reads:
         if snap.customer:
             r.bindings.append(snap.customer)
         r.links["invoice"].append(snap.id)
-        if snap.payment_intent:
-            r.object("payment_intent", snap.payment_intent)
-            r.links["payment_intent"].append(snap.payment_intent)
+        r.object_and_linked("payment_intent", snap.payment_intent)
     elif isinstance(snap, InvoicePaymentSnap):
-        if snap.invoice:
-            r.object("invoice", snap.invoice)
-            r.links["invoice"].append(snap.invoice)
-        if snap.payment_intent:
-            r.object("payment_intent", snap.payment_intent)
-            r.links["payment_intent"].append(snap.payment_intent)
+        r.object_and_linked("invoice", snap.invoice)
+        r.object_and_linked("payment_intent", snap.payment_intent)
     elif isinstance(snap, PaymentIntentSnap):
         r.links["payment_intent"].append(snap.id)
-        if snap.stripe_invoice:  # its lock is taken up front too
-            r.object("invoice", snap.stripe_invoice)
-            r.links["invoice"].append(snap.stripe_invoice)
+        r.object_and_linked("invoice", snap.stripe_invoice)  # its lock is taken up front too
         org = service.org_id(snap.organization_id)
         if org is not None:
             r.orgs.append(org)
     elif isinstance(snap, ChargeSnap | RefundSnap | DisputeSnap):
-        if snap.payment_intent:
-            r.object("payment_intent", snap.payment_intent)
-            r.links["payment_intent"].append(snap.payment_intent)
+        r.object_and_linked("payment_intent", snap.payment_intent)
     elif isinstance(snap, CheckoutSessionSnap):
+        r.object_and_linked("customer", snap.customer)
         if snap.customer:
-            r.object("customer", snap.customer)
-            r.links["customer"].append(snap.customer)
             r.bindings.append(snap.customer)
-        if snap.payment_intent:
-            r.object("payment_intent", snap.payment_intent)
-            r.links["payment_intent"].append(snap.payment_intent)
+        r.object_and_linked("payment_intent", snap.payment_intent)
         org = service.org_id(snap.client_reference_id)
         if org is not None:
             r.orgs.append(org)
