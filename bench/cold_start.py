@@ -3,7 +3,10 @@
 For every functions/<name>/main.py: the median over several fresh subprocesses of the cumulative import time
 of `functions.<name>.main` as `python -X importtime` reports it, the budget (heartbeat 200 ms, others 400 ms),
 the ratio to the budget, the process wall time, and the ratio of that wall time to a bare `python -c pass`
-measured in the same run. It also lists which heavy packages the import pulled in.
+measured in the same run. It also lists which heavy packages the import pulled in, and how much a function
+adds to the floor every function pays: `import pydantic_settings` alone (the settings library, with pydantic),
+measured in the same rounds. The rounds take the baseline, the floor and every function in turn, so a slow
+spell of the machine falls on all of them alike.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+RUNS = int(os.environ.get("BENCH_RUNS", "11"))
 BUDGET_MS = {"heartbeat": 200.0}
 DEFAULT_BUDGET_MS = 400.0
+FLOOR_MODULE = "pydantic_settings"
 HEAVY = (
     "psycopg",
     "psycopg_pool",
@@ -85,40 +89,62 @@ def functions() -> list[str]:
 
 def main() -> None:
     """Print the cold-start table."""
+    names = functions()
     for _ in range(2):  # warm the OS caches and .pyc files
         _wall("pass")
-        for name in functions():
+        for name in names:
             try:
                 _import_once(f"functions.{name}.main")
             except RuntimeError:
                 pass
-    baseline = statistics.median(_wall("pass") for _ in range(RUNS))
+    # Round-robin: each round starts one bare interpreter and one per function, so that a slow spell of the
+    # machine falls on every function (and on the baseline) alike instead of on whichever ran during it.
+    baselines: list[float] = []
+    floors: list[float] = []  # `import pydantic_settings` alone: the library every function's settings need
+    runs: dict[str, list[tuple[float, float, list[str]]]] = {name: [] for name in names}
+    errors: dict[str, str] = {}
+    for _ in range(RUNS):
+        baselines.append(_wall("pass"))
+        floors.append(_import_once(FLOOR_MODULE)[0])
+        for name in names:
+            if name in errors:
+                continue
+            try:
+                runs[name].append(_import_once(f"functions.{name}.main"))
+            except RuntimeError as exc:
+                errors[name] = str(exc)
+    baseline = statistics.median(baselines)
+    floor = statistics.median(floors)
     load = os.getloadavg()[0]
     print(
-        f"cold start: median of {RUNS} fresh interpreters; baseline `python -c pass` = {baseline:.1f} ms wall; "
-        f"load average {load:.1f} on {os.cpu_count()} CPUs (figures inflate with load; compare the ratios)"
+        f"cold start: median of {RUNS} fresh interpreters, functions taken in turn; baseline `python -c pass` = "
+        f"{baseline:.1f} ms wall (fastest {min(baselines):.1f}); load average {load:.1f} on {os.cpu_count()} CPUs "
+        "(figures inflate with load; compare the ratios)"
+    )
+    print(
+        f"floor: `import {FLOOR_MODULE}` alone (with pydantic, which it loads) = {floor:.1f} ms median "
+        f"(fastest {min(floors):.1f}); 'above floor' is what a function adds to it"
     )
     header = (
         f"{'function':<18} {'import ms':>10} {'min ms':>8} {'budget':>8} {'of budget':>10} {'wall ms':>9} "
-        f"{'× baseline':>11}  heavy imports"
+        f"{'× baseline':>11} {'above floor':>12}  heavy imports"
     )
     print(header)
     print("-" * len(header))
-    for name in functions():
+    for name in names:
         budget = BUDGET_MS.get(name, DEFAULT_BUDGET_MS)
-        try:
-            runs = [_import_once(f"functions.{name}.main") for _ in range(RUNS)]
-        except RuntimeError as exc:
-            print(f"{name:<18} {'error':>10} {budget:>8.0f}  {exc}")
+        if name in errors:
+            print(f"{name:<18} {'error':>10} {budget:>8.0f}  {errors[name]}")
             continue
-        imp = statistics.median(r[0] for r in runs)
-        fastest = min(r[0] for r in runs)
-        wall = statistics.median(r[1] for r in runs)
+        imp = statistics.median(r[0] for r in runs[name])
+        fastest = min(r[0] for r in runs[name])
+        wall = statistics.median(r[1] for r in runs[name])
         verdict = "" if imp <= budget else "  OVER BUDGET"
         print(
             f"{name:<18} {imp:>10.1f} {fastest:>8.1f} {budget:>8.0f} {imp / budget:>9.0%} {wall:>9.1f} "
-            f"{wall / baseline:>10.1f}×  {', '.join(runs[0][2]) or '-'}{verdict}"
+            f"{wall / baseline:>10.1f}× {imp - floor:>12.1f}  {', '.join(runs[name][0][2]) or '-'}{verdict}"
         )
+    print("every run, ms: " + "; ".join(f"{n} " + " ".join(f"{r[0]:.0f}" for r in runs[n]) for n in names if runs[n]))
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ class FunctionSettings(BaseSettings):
     # Stripe
     stripe_secret_key: SecretStr | None = Field(default=None, validation_alias="STRIPE_SECRET_KEY")
     stripe_webhook_secret: Annotated[list[SecretStr], NoDecode] = Field(
-        default_factory=list, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRETS")
+        default=[], validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRETS")
     )
 
     # the runtime
@@ -72,7 +72,7 @@ class FunctionSettings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="ODYSSEY_LOG_LEVEL")
     max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="ODYSSEY_MAX_BODY_BYTES")
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias="ODYSSEY_CORS_ORIGINS"
+        default=[], validation_alias="ODYSSEY_CORS_ORIGINS"
     )
     statement_timeout_ms: int = Field(default=5_000, gt=0, validation_alias="ODYSSEY_STATEMENT_TIMEOUT_MS")
     db_pool_max_size: int = Field(default=4, ge=1, validation_alias="ODYSSEY_DB_POOL_MAX_SIZE")
