@@ -22,6 +22,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check shared functions devkit tests bench
+	$(BIN)/ruff format --check shared functions devkit tests bench
 	$(BIN)/mypy shared functions
 
 bench: install

@@ -144,7 +144,10 @@ def main() -> None:
             f"{name:<18} {imp:>10.1f} {fastest:>8.1f} {budget:>8.0f} {imp / budget:>9.0%} {wall:>9.1f} "
             f"{wall / baseline:>10.1f}× {imp - floor:>12.1f}  {', '.join(runs[name][0][2]) or '-'}{verdict}"
         )
-    print("every run, ms: " + "; ".join(f"{n} " + " ".join(f"{r[0]:.0f}" for r in runs[n]) for n in names if runs[n]))
+    print(
+        "every run, ms: "
+        + "; ".join(f"{n} " + " ".join(f"{r[0]:.0f}" for r in runs[n]) for n in names if runs[n])
+    )
 
 
 if __name__ == "__main__":

@@ -181,7 +181,9 @@ def main() -> None:
         workers = int(os.environ.get("BENCH_PAYROLL_WORKERS", "2"))
         rounds = int(os.environ.get("BENCH_PAYROLL_ROUNDS", "3"))
         modes = (("sequential", 1), (f"{workers} concurrent callers", workers))
-        measured: dict[str, list[tuple[int, int, int, int, int, float, float, float]]] = {m: [] for m, _ in modes}
+        measured: dict[str, list[tuple[int, int, int, int, int, float, float, float]]] = {
+            m: [] for m, _ in modes
+        }
         for _ in range(rounds):  # alternate, so that a spell of load on the machine hits both modes alike
             for label, n in modes:
                 _clean(url)
@@ -190,8 +192,16 @@ def main() -> None:
                 held = sum(len(r["errors"]) for r in results)
                 written, unbalanced = _check(url)
                 measured[label].append(
-                    (len(results), stubs, held, written, unbalanced, elapsed,
-                     statistics.median(latencies) * 1000, max(latencies) * 1000)
+                    (
+                        len(results),
+                        stubs,
+                        held,
+                        written,
+                        unbalanced,
+                        elapsed,
+                        statistics.median(latencies) * 1000,
+                        max(latencies) * 1000,
+                    )
                 )
         rows = []
         for label, runs in measured.items():
@@ -202,8 +212,10 @@ def main() -> None:
     print(
         f"{employees:,} employees, {entries:,} time entries, {len(calls)} calls (organization x pay period)"
     )
-    print(f"floor (one aggregate query over the same entries): {floor * 1000:.1f} ms; each mode run"
-          f" {len(rows[0][-1])} times, alternating; the median run is shown, every run's seconds after it")
+    print(
+        f"floor (one aggregate query over the same entries): {floor * 1000:.1f} ms; each mode run"
+        f" {len(rows[0][-1])} times, alternating; the median run is shown, every run's seconds after it"
+    )
     print(
         f"{'mode':<24} {'calls':>5} {'stubs':>6} {'held':>5} {'seconds':>8} {'stubs/s':>8} {'p50 ms':>7} "
         f"{'max ms':>7} {'x floor':>8} {'target':>10}"

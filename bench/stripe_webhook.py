@@ -48,14 +48,23 @@ def _floor_module(url: str) -> Any:
     def stripe_floor(call: Call[FloorSettings]) -> Response:
         """Signature check and ledger insert only."""
         body = call.request.body
-        signature.verify(call.request.headers.get("Stripe-Signature"), body, call.settings.webhook_secrets(), time.time())
+        signature.verify(
+            call.request.headers.get("Stripe-Signature"), body, call.settings.webhook_secrets(), time.time()
+        )
         event = json.loads(body)
         with transaction(call.settings, "service_role") as conn:
             conn.execute(
                 "insert into public.stripe_events (id, type, api_version, livemode, created, outcome, payload)"
                 " values (%s, %s, %s, %s, to_timestamp(%s), 'applied', %s::jsonb) on conflict (id) do nothing",
-                (event["id"], event["type"], event.get("api_version"), event.get("livemode", False),
-                 event["created"], body.decode()))
+                (
+                    event["id"],
+                    event["type"],
+                    event.get("api_version"),
+                    event.get("livemode", False),
+                    event["created"],
+                    body.decode(),
+                ),
+            )
         return Response.json({"received": True})
 
     return stripe_floor
@@ -69,10 +78,16 @@ def _events(url: str, prefix: str) -> list[bytes]:
     rng = random.Random(prefix)
     factory = EventFactory()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("update public.subscription_plans set stripe_price_id = 'price_pro_monthly'"
-                     " where tier = 'professional'")
-        orgs = [conn.execute("insert into public.organizations (name) values (%s) returning id",
-                             (f"bench {prefix} {i}",)).fetchone()[0] for i in range(ORGS)]  # type: ignore[index]
+        conn.execute(
+            "update public.subscription_plans set stripe_price_id = 'price_pro_monthly'"
+            " where tier = 'professional'"
+        )
+        orgs = [
+            conn.execute(
+                "insert into public.organizations (name) values (%s) returning id", (f"bench {prefix} {i}",)
+            ).fetchone()[0]
+            for i in range(ORGS)
+        ]  # type: ignore[index]
     events: list[dict[str, Any]] = []
     for i, org in enumerate(orgs):
         events += factory.lifecycle(org, f"{prefix}{i}", t0=1_764_000_000 + i)
@@ -109,8 +124,12 @@ def _send_all(port: int, path: str, bodies: list[bytes]) -> tuple[float, list[fl
             header = signature.header_for(body, [SECRET], int(time.time()))
             started = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers={"Content-Type": "application/json",
-                                                               "Stripe-Signature": header})
+                conn.request(
+                    "POST",
+                    path,
+                    body=body,
+                    headers={"Content-Type": "application/json", "Stripe-Signature": header},
+                )
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
@@ -146,10 +165,19 @@ def main() -> None:
     from shared import db as shared_db
 
     logging.getLogger("odyssey").setLevel(logging.WARNING)
-    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" notes: under load a request waits for a thread
+    logging.getLogger("waitress").setLevel(
+        logging.ERROR
+    )  # "task queue depth" notes: under load a request waits for a thread
     with bench_database() as url:
-        os.environ.update({"SUPABASE_DB_URL": url, "STRIPE_WEBHOOK_SECRET": SECRET, "ODYSSEY_SYSTEM_LOGS": "false",
-                           "ODYSSEY_DB_POOL_MAX_SIZE": str(SENDERS + 2), "ODYSSEY_LOG_LEVEL": "WARNING"})
+        os.environ.update(
+            {
+                "SUPABASE_DB_URL": url,
+                "STRIPE_WEBHOOK_SECRET": SECRET,
+                "ODYSSEY_SYSTEM_LOGS": "false",
+                "ODYSSEY_DB_POOL_MAX_SIZE": str(SENDERS + 2),
+                "ODYSSEY_LOG_LEVEL": "WARNING",
+            }
+        )
         module = gateway.load_module(ROOT / "functions" / "stripe_webhook" / "main.py", fresh=True)
         app = gateway.Gateway([module.stripe_webhook.endpoint, _floor_module(url).endpoint])
         server = gateway.make_server(app, 0)
@@ -162,32 +190,50 @@ def main() -> None:
             _run(port, "/functions/v1/stripe-floor", warm)
             runs: dict[str, list[tuple[float, float, float, int, int]]] = {FLOOR: [], WEBHOOK: []}
             for rnd in range(ROUNDS):  # alternate, so that a load spike on the machine hits both alike
-                for name, path in ((FLOOR, "/functions/v1/stripe-floor"), (WEBHOOK, "/functions/v1/stripe-webhook")):
+                for name, path in (
+                    (FLOOR, "/functions/v1/stripe-floor"),
+                    (WEBHOOK, "/functions/v1/stripe-webhook"),
+                ):
                     bodies = _events(url, f"{name[:5]}{rnd}")
                     elapsed, lat, errors = _run(port, path, bodies)
-                    runs[name].append((len(bodies) / elapsed, statistics.median(lat), _pct(lat, 0.99), errors,
-                                       len(bodies)))
-            results = {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
-                              statistics.median(r[2] for r in rs), sum(r[3] for r in rs), sum(r[4] for r in rs))
-                       for name, rs in runs.items()}
+                    runs[name].append(
+                        (len(bodies) / elapsed, statistics.median(lat), _pct(lat, 0.99), errors, len(bodies))
+                    )
+            results = {
+                name: (
+                    statistics.median(r[0] for r in rs),
+                    statistics.median(r[1] for r in rs),
+                    statistics.median(r[2] for r in rs),
+                    sum(r[3] for r in rs),
+                    sum(r[4] for r in rs),
+                )
+                for name, rs in runs.items()
+            }
             ratios = [w[0] / f[0] for f, w in zip(runs[FLOOR], runs[WEBHOOK], strict=True)]
         finally:
             server.close()
             shared_db.close_pools()
     floor_rate = results[FLOOR][0]
-    print(f"{SENDERS} concurrent senders, {ROUNDS} alternating rounds of {ORGS} subscription lifecycles"
-          f" (+{int(DUPLICATE_SHARE * 100)} % duplicates) each, sent from another process; the gateway's server"
-          f" (waitress, {gateway.SERVER_THREADS} threads) in one process;"
-          f" medians over the rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"{SENDERS} concurrent senders, {ROUNDS} alternating rounds of {ORGS} subscription lifecycles"
+        f" (+{int(DUPLICATE_SHARE * 100)} % duplicates) each, sent from another process; the gateway's server"
+        f" (waitress, {gateway.SERVER_THREADS} threads) in one process;"
+        f" medians over the rounds; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     print(f"{'':28} {'events':>7} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>8} {'vs floor':>9}")
     for name, (rate, p50, p99, errors, n) in results.items():
         print(f"{name:28} {n:7d} {rate:9.0f} {p50:8.1f} {p99:8.1f} {errors:8d} {rate / floor_rate:8.0%}")
     rate, p50, p99, errors, _ = results[WEBHOOK]
     ratio = statistics.median(ratios)
-    print(f"per-round throughput ratio to the floor: {', '.join(f'{r:.0%}' for r in ratios)} (median {ratio:.0%})")
-    print(f"targets: p50 < 50 ms: {'yes' if p50 < 50 else 'NO'} ({p50:.1f}); p99 < 250 ms: "
-          f"{'yes' if p99 < 250 else 'NO'} ({p99:.1f}); >= 300 events/s: {'yes' if rate >= 300 else 'NO'} "
-          f"({rate:.0f}); >= 50 % of floor: {'yes' if ratio >= 0.5 else 'NO'} ({ratio:.0%}); errors: {errors}")
+    print(
+        f"per-round throughput ratio to the floor: {', '.join(f'{r:.0%}' for r in ratios)} (median {ratio:.0%})"
+    )
+    print(
+        f"targets: p50 < 50 ms: {'yes' if p50 < 50 else 'NO'} ({p50:.1f}); p99 < 250 ms: "
+        f"{'yes' if p99 < 250 else 'NO'} ({p99:.1f}); >= 300 events/s: {'yes' if rate >= 300 else 'NO'} "
+        f"({rate:.0f}); >= 50 % of floor: {'yes' if ratio >= 0.5 else 'NO'} ({ratio:.0%}); errors: {errors}"
+    )
+
 
 if __name__ == "__main__":
     main()

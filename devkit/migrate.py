@@ -128,7 +128,9 @@ create table if not exists supabase_migrations.schema_migrations (
 
 def applied(conn: psycopg.Connection) -> dict[str, tuple[str, str]]:
     """version -> (name, checksum of the recorded statements) for what the database says is applied."""
-    exists = conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()
+    exists = conn.execute(
+        "select to_regclass('supabase_migrations.schema_migrations') is not null"
+    ).fetchone()
     if not exists or not exists[0]:
         return {}
     rows = conn.execute(

@@ -54,7 +54,9 @@ class Cluster:
     def _as_root(self) -> bool:
         return os.geteuid() == 0
 
-    def _run(self, args: list[str], check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self._as_root else args
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
@@ -91,7 +93,9 @@ class Cluster:
             for parent in self.data_dir.resolve().parents:
                 mode = parent.stat().st_mode
                 if not mode & 0o001:
-                    raise ClusterError(f"{parent} is not reachable by the postgres user; choose another location")
+                    raise ClusterError(
+                        f"{parent} is not reachable by the postgres user; choose another location"
+                    )
         self._run(
             [
                 _pg_bin("initdb"),

@@ -50,7 +50,9 @@ class EventFactory:
     def api_version(self) -> str:
         return BASIL if self.basil else PRE_BASIL
 
-    def event(self, type_: str, obj: dict[str, Any], created: int, event_id: str | None = None) -> dict[str, Any]:
+    def event(
+        self, type_: str, obj: dict[str, Any], created: int, event_id: str | None = None
+    ) -> dict[str, Any]:
         """The envelope Stripe POSTs for one event."""
         return {
             "id": event_id or f"evt_{next(_ids):06d}{next(self._seq):04d}",
@@ -65,23 +67,62 @@ class EventFactory:
         }
 
     # -- objects -----------------------------------------------------------------------------------------
-    def price(self, price_id: str, amount: int = 9900, interval: str = "month", product: str = "prod_pro",
-              active: bool = True, currency: str = "usd") -> dict[str, Any]:
-        return {"id": price_id, "object": "price", "active": active, "currency": currency, "product": product,
-                "unit_amount": amount, "type": "recurring", "livemode": self.livemode,
-                "recurring": {"interval": interval, "interval_count": 1, "usage_type": "licensed"}}
+    def price(
+        self,
+        price_id: str,
+        amount: int = 9900,
+        interval: str = "month",
+        product: str = "prod_pro",
+        active: bool = True,
+        currency: str = "usd",
+    ) -> dict[str, Any]:
+        return {
+            "id": price_id,
+            "object": "price",
+            "active": active,
+            "currency": currency,
+            "product": product,
+            "unit_amount": amount,
+            "type": "recurring",
+            "livemode": self.livemode,
+            "recurring": {"interval": interval, "interval_count": 1, "usage_type": "licensed"},
+        }
 
-    def subscription(self, sub_id: str, customer: str, status: str, created: int, price_id: str,
-                     period: tuple[int, int], cancel_at_period_end: bool = False,
-                     canceled_at: int | None = None, trial: tuple[int, int] | None = None) -> dict[str, Any]:
-        item: dict[str, Any] = {"id": f"si_{sub_id[4:]}", "object": "subscription_item", "quantity": 1,
-                                "price": self.price(price_id), "subscription": sub_id}
+    def subscription(
+        self,
+        sub_id: str,
+        customer: str,
+        status: str,
+        created: int,
+        price_id: str,
+        period: tuple[int, int],
+        cancel_at_period_end: bool = False,
+        canceled_at: int | None = None,
+        trial: tuple[int, int] | None = None,
+    ) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "id": f"si_{sub_id[4:]}",
+            "object": "subscription_item",
+            "quantity": 1,
+            "price": self.price(price_id),
+            "subscription": sub_id,
+        }
         sub: dict[str, Any] = {
-            "id": sub_id, "object": "subscription", "customer": customer, "status": status, "created": created,
-            "start_date": created, "cancel_at_period_end": cancel_at_period_end, "canceled_at": canceled_at,
-            "ended_at": canceled_at if status == "canceled" else None, "collection_method": "charge_automatically",
-            "trial_start": trial[0] if trial else None, "trial_end": trial[1] if trial else None,
-            "currency": "usd", "livemode": self.livemode, "metadata": {},
+            "id": sub_id,
+            "object": "subscription",
+            "customer": customer,
+            "status": status,
+            "created": created,
+            "start_date": created,
+            "cancel_at_period_end": cancel_at_period_end,
+            "canceled_at": canceled_at,
+            "ended_at": canceled_at if status == "canceled" else None,
+            "collection_method": "charge_automatically",
+            "trial_start": trial[0] if trial else None,
+            "trial_end": trial[1] if trial else None,
+            "currency": "usd",
+            "livemode": self.livemode,
+            "metadata": {},
             "items": {"object": "list", "data": [item], "has_more": False},
         }
         if self.basil:
@@ -92,73 +133,173 @@ class EventFactory:
             item["plan"] = sub["plan"]
         return sub
 
-    def invoice(self, invoice_id: str, customer: str, subscription: str, status: str, amount: int,
-                payment_intent: str | None, paid_at: int | None = None, attempted: bool = False,
-                attempt_count: int = 0, currency: str = "usd") -> dict[str, Any]:
+    def invoice(
+        self,
+        invoice_id: str,
+        customer: str,
+        subscription: str,
+        status: str,
+        amount: int,
+        payment_intent: str | None,
+        paid_at: int | None = None,
+        attempted: bool = False,
+        attempt_count: int = 0,
+        currency: str = "usd",
+    ) -> dict[str, Any]:
         inv: dict[str, Any] = {
-            "id": invoice_id, "object": "invoice", "customer": customer, "status": status,
-            "amount_due": amount, "amount_paid": amount if status == "paid" else 0,
-            "amount_remaining": 0 if status == "paid" else amount, "currency": currency,
-            "attempted": attempted or status == "paid", "attempt_count": attempt_count or (1 if status == "paid" else 0),
-            "billing_reason": "subscription_create", "collection_method": "charge_automatically",
+            "id": invoice_id,
+            "object": "invoice",
+            "customer": customer,
+            "status": status,
+            "amount_due": amount,
+            "amount_paid": amount if status == "paid" else 0,
+            "amount_remaining": 0 if status == "paid" else amount,
+            "currency": currency,
+            "attempted": attempted or status == "paid",
+            "attempt_count": attempt_count or (1 if status == "paid" else 0),
+            "billing_reason": "subscription_create",
+            "collection_method": "charge_automatically",
             "livemode": self.livemode,
-            "status_transitions": {"finalized_at": None if status == "draft" else paid_at, "paid_at": paid_at,
-                                   "voided_at": None, "marked_uncollectible_at": None},
+            "status_transitions": {
+                "finalized_at": None if status == "draft" else paid_at,
+                "paid_at": paid_at,
+                "voided_at": None,
+                "marked_uncollectible_at": None,
+            },
         }
         if self.basil:
-            inv["parent"] = {"type": "subscription_details", "quote_details": None,
-                             "subscription_details": {"subscription": subscription, "metadata": {}}}
+            inv["parent"] = {
+                "type": "subscription_details",
+                "quote_details": None,
+                "subscription_details": {"subscription": subscription, "metadata": {}},
+            }
         else:
             inv["subscription"] = subscription
             inv["payment_intent"] = payment_intent if status != "draft" else None
         return inv
 
-    def invoice_payment(self, inpay_id: str, invoice_id: str, payment_intent: str, amount: int) -> dict[str, Any]:
-        return {"id": inpay_id, "object": "invoice_payment", "invoice": invoice_id, "amount_paid": amount,
-                "amount_requested": amount, "currency": "usd", "is_default": True, "status": "paid",
-                "payment": {"type": "payment_intent", "payment_intent": payment_intent}, "livemode": self.livemode}
+    def invoice_payment(
+        self, inpay_id: str, invoice_id: str, payment_intent: str, amount: int
+    ) -> dict[str, Any]:
+        return {
+            "id": inpay_id,
+            "object": "invoice_payment",
+            "invoice": invoice_id,
+            "amount_paid": amount,
+            "amount_requested": amount,
+            "currency": "usd",
+            "is_default": True,
+            "status": "paid",
+            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+            "livemode": self.livemode,
+        }
 
-    def payment_intent(self, pi_id: str, amount: int, status: str, metadata: dict[str, str] | None = None,
-                       invoice: str | None = None, customer: str | None = None, error: dict[str, str] | None = None,
-                       currency: str = "usd") -> dict[str, Any]:
+    def payment_intent(
+        self,
+        pi_id: str,
+        amount: int,
+        status: str,
+        metadata: dict[str, str] | None = None,
+        invoice: str | None = None,
+        customer: str | None = None,
+        error: dict[str, str] | None = None,
+        currency: str = "usd",
+    ) -> dict[str, Any]:
         pi: dict[str, Any] = {
-            "id": pi_id, "object": "payment_intent", "amount": amount, "currency": currency, "status": status,
-            "amount_received": amount if status == "succeeded" else 0, "customer": customer,
-            "metadata": metadata or {}, "payment_method_types": ["card"], "livemode": self.livemode,
+            "id": pi_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "currency": currency,
+            "status": status,
+            "amount_received": amount if status == "succeeded" else 0,
+            "customer": customer,
+            "metadata": metadata or {},
+            "payment_method_types": ["card"],
+            "livemode": self.livemode,
             "latest_charge": f"ch_{pi_id[3:]}" if status == "succeeded" or error else None,
-            "last_payment_error": error, "cancellation_reason": None,
+            "last_payment_error": error,
+            "cancellation_reason": None,
         }
         if not self.basil:
             pi["invoice"] = invoice
         return pi
 
     def charge(self, pi_id: str, amount: int, amount_refunded: int, currency: str = "usd") -> dict[str, Any]:
-        return {"id": f"ch_{pi_id[3:]}", "object": "charge", "payment_intent": pi_id, "amount": amount,
-                "amount_captured": amount, "amount_refunded": amount_refunded, "currency": currency,
-                "refunded": amount_refunded >= amount, "status": "succeeded", "paid": True,
-                "livemode": self.livemode}
+        return {
+            "id": f"ch_{pi_id[3:]}",
+            "object": "charge",
+            "payment_intent": pi_id,
+            "amount": amount,
+            "amount_captured": amount,
+            "amount_refunded": amount_refunded,
+            "currency": currency,
+            "refunded": amount_refunded >= amount,
+            "status": "succeeded",
+            "paid": True,
+            "livemode": self.livemode,
+        }
 
     def refund(self, refund_id: str, pi_id: str, amount: int, status: str = "succeeded") -> dict[str, Any]:
-        return {"id": refund_id, "object": "refund", "payment_intent": pi_id, "charge": f"ch_{pi_id[3:]}",
-                "amount": amount, "currency": "usd", "status": status, "reason": "requested_by_customer"}
+        return {
+            "id": refund_id,
+            "object": "refund",
+            "payment_intent": pi_id,
+            "charge": f"ch_{pi_id[3:]}",
+            "amount": amount,
+            "currency": "usd",
+            "status": status,
+            "reason": "requested_by_customer",
+        }
 
     def dispute(self, dispute_id: str, pi_id: str, amount: int, status: str) -> dict[str, Any]:
-        return {"id": dispute_id, "object": "dispute", "payment_intent": pi_id, "charge": f"ch_{pi_id[3:]}",
-                "amount": amount, "currency": "usd", "status": status, "reason": "fraudulent",
-                "livemode": self.livemode}
+        return {
+            "id": dispute_id,
+            "object": "dispute",
+            "payment_intent": pi_id,
+            "charge": f"ch_{pi_id[3:]}",
+            "amount": amount,
+            "currency": "usd",
+            "status": status,
+            "reason": "fraudulent",
+            "livemode": self.livemode,
+        }
 
-    def checkout_session(self, cs_id: str, customer: str, organization_id: int, mode: str = "subscription",
-                         subscription: str | None = None, payment_intent: str | None = None,
-                         amount_total: int = 9900, payment_status: str = "paid") -> dict[str, Any]:
-        return {"id": cs_id, "object": "checkout.session", "mode": mode, "status": "complete",
-                "payment_status": payment_status, "customer": customer,
-                "client_reference_id": str(organization_id), "subscription": subscription,
-                "payment_intent": payment_intent, "amount_total": amount_total, "currency": "usd",
-                "livemode": self.livemode, "metadata": {}}
+    def checkout_session(
+        self,
+        cs_id: str,
+        customer: str,
+        organization_id: int,
+        mode: str = "subscription",
+        subscription: str | None = None,
+        payment_intent: str | None = None,
+        amount_total: int = 9900,
+        payment_status: str = "paid",
+    ) -> dict[str, Any]:
+        return {
+            "id": cs_id,
+            "object": "checkout.session",
+            "mode": mode,
+            "status": "complete",
+            "payment_status": payment_status,
+            "customer": customer,
+            "client_reference_id": str(organization_id),
+            "subscription": subscription,
+            "payment_intent": payment_intent,
+            "amount_total": amount_total,
+            "currency": "usd",
+            "livemode": self.livemode,
+            "metadata": {},
+        }
 
     # -- scenarios ---------------------------------------------------------------------------------------
-    def lifecycle(self, organization_id: int, key: str, price_id: str = "price_pro_monthly", t0: int = 1_764_000_000,
-                  invoice_payment: bool | None = None) -> list[dict[str, Any]]:
+    def lifecycle(
+        self,
+        organization_id: int,
+        key: str,
+        price_id: str = "price_pro_monthly",
+        t0: int = 1_764_000_000,
+        invoice_payment: bool | None = None,
+    ) -> list[dict[str, Any]]:
         """The 8-event lifecycle of one subscription (checkout, created incomplete, invoice created,
         finalized, paid, payment_intent succeeded, updated active, deleted), with same-second ties.
         Basil shapes add `invoice_payment.paid`, the event that links invoice and payment there."""
@@ -166,24 +307,43 @@ class EventFactory:
         period = (t0, t0 + 30 * 86400)
         amount = 9900
         events = [
-            self.event("checkout.session.completed",
-                       self.checkout_session(f"cs_{key}", cus, organization_id, subscription=sub), t0),
-            self.event("customer.subscription.created",
-                       self.subscription(sub, cus, "incomplete", t0, price_id, period), t0),
+            self.event(
+                "checkout.session.completed",
+                self.checkout_session(f"cs_{key}", cus, organization_id, subscription=sub),
+                t0,
+            ),
+            self.event(
+                "customer.subscription.created",
+                self.subscription(sub, cus, "incomplete", t0, price_id, period),
+                t0,
+            ),
             self.event("invoice.created", self.invoice(inv, cus, sub, "draft", amount, pi), t0),
             self.event("invoice.finalized", self.invoice(inv, cus, sub, "open", amount, pi), t0 + 1),
-            self.event("invoice.paid", self.invoice(inv, cus, sub, "paid", amount, pi, paid_at=t0 + 2), t0 + 2),
-            self.event("payment_intent.succeeded",
-                       self.payment_intent(pi, amount, "succeeded", invoice=inv, customer=cus), t0 + 2),
-            self.event("customer.subscription.updated",
-                       self.subscription(sub, cus, "active", t0, price_id, period), t0 + 2),
-            self.event("customer.subscription.deleted",
-                       self.subscription(sub, cus, "canceled", t0, price_id, period, canceled_at=t0 + 900),
-                       t0 + 900),
+            self.event(
+                "invoice.paid", self.invoice(inv, cus, sub, "paid", amount, pi, paid_at=t0 + 2), t0 + 2
+            ),
+            self.event(
+                "payment_intent.succeeded",
+                self.payment_intent(pi, amount, "succeeded", invoice=inv, customer=cus),
+                t0 + 2,
+            ),
+            self.event(
+                "customer.subscription.updated",
+                self.subscription(sub, cus, "active", t0, price_id, period),
+                t0 + 2,
+            ),
+            self.event(
+                "customer.subscription.deleted",
+                self.subscription(sub, cus, "canceled", t0, price_id, period, canceled_at=t0 + 900),
+                t0 + 900,
+            ),
         ]
         if self.basil if invoice_payment is None else invoice_payment:
-            events.append(self.event("invoice_payment.paid",
-                                     self.invoice_payment(f"inpay_{key}", inv, pi, amount), t0 + 2))
+            events.append(
+                self.event(
+                    "invoice_payment.paid", self.invoice_payment(f"inpay_{key}", inv, pi, amount), t0 + 2
+                )
+            )
         return events
 
 
@@ -258,7 +418,9 @@ def resync(
             try:
                 page = client.v1.events.list(params=params)
             except Exception as exc:  # the stripe library's error tree: report one line
-                raise ResyncError(f"Stripe answered an error while listing events: {type(exc).__name__}") from exc
+                raise ResyncError(
+                    f"Stripe answered an error while listing events: {type(exc).__name__}"
+                ) from exc
             report.pages += 1
             data = list(page.data)
             for item in data:
@@ -316,13 +478,20 @@ def _cmd_resync(args: argparse.Namespace) -> None:
         raise CliError("set STRIPE_SECRET_KEY to resync from Stripe")
     since = date.fromisoformat(args.since) if args.since else None
     try:
-        report = resync(_database_url(args), api_key, since=since, api_base=os.environ.get("STRIPE_API_BASE"),
-                        max_per_second=args.rate)
+        report = resync(
+            _database_url(args),
+            api_key,
+            since=since,
+            api_base=os.environ.get("STRIPE_API_BASE"),
+            max_per_second=args.rate,
+        )
     except ResyncError as exc:
         raise CliError(str(exc)) from exc
     ledger = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())) or "nothing to do"
-    print(f"resync: {report.seen} event(s) in {report.pages} page(s), {report.duplicates} already applied;"
-          f" ledger: {ledger}")
+    print(
+        f"resync: {report.seen} event(s) in {report.pages} page(s), {report.duplicates} already applied;"
+        f" ledger: {ledger}"
+    )
 
 
 def _cmd_replay(args: argparse.Namespace) -> None:
@@ -341,7 +510,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     sub = stripe_cmd.add_subparsers(dest="stripe_command", required=True)
     p = sub.add_parser("resync", help="apply events whose webhook delivery failed")
     p.add_argument("--since", help="only events created on or after this date (YYYY-MM-DD)")
-    p.add_argument("--rate", type=float, default=20.0, help="at most this many Stripe API requests per second")
+    p.add_argument(
+        "--rate", type=float, default=20.0, help="at most this many Stripe API requests per second"
+    )
     p.add_argument("--database-url")
     p.set_defaults(func=_cmd_resync)
     p = sub.add_parser("replay", help="re-apply an event stored in the ledger")

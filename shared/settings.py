@@ -71,9 +71,7 @@ class FunctionSettings(BaseSettings):
     environment: str = Field(default="local", validation_alias="ODYSSEY_ENVIRONMENT")
     log_level: str = Field(default="INFO", validation_alias="ODYSSEY_LOG_LEVEL")
     max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="ODYSSEY_MAX_BODY_BYTES")
-    cors_origins: Annotated[list[str], NoDecode] = Field(
-        default=[], validation_alias="ODYSSEY_CORS_ORIGINS"
-    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(default=[], validation_alias="ODYSSEY_CORS_ORIGINS")
     statement_timeout_ms: int = Field(default=5_000, gt=0, validation_alias="ODYSSEY_STATEMENT_TIMEOUT_MS")
     db_pool_max_size: int = Field(default=4, ge=1, validation_alias="ODYSSEY_DB_POOL_MAX_SIZE")
     db_pool_timeout_s: float = Field(default=1.0, gt=0, validation_alias="ODYSSEY_DB_POOL_TIMEOUT_S")

@@ -1,10 +1,10 @@
 """The stripe-webhook's errors, in the runtime's tree (each carries its HTTP status).
 
-    BadRequestError (400)
-    ├── InvalidSignatureError     missing / malformed / stale / future / unmatched Stripe-Signature
-    └── InvalidEventError         the verified body is not a Stripe event we can read
-    ServiceUnavailableError (503)
-    └── RelatedObjectUnavailableError  a thin event's object could not be fetched (Stripe retries)
+BadRequestError (400)
+├── InvalidSignatureError     missing / malformed / stale / future / unmatched Stripe-Signature
+└── InvalidEventError         the verified body is not a Stripe event we can read
+ServiceUnavailableError (503)
+└── RelatedObjectUnavailableError  a thin event's object could not be fetched (Stripe retries)
 """
 
 from __future__ import annotations

@@ -49,8 +49,10 @@ def stripe_webhook(call: Call[Settings]) -> Response:
         call.request.headers.get("Stripe-Signature"),
         settings.webhook_secrets(),
         time.time(),
-        webhook.connections(lambda: get_pool(settings),
-                            lambda: DatabaseUnavailableError("the database is unavailable", retry_after=2)),
+        webhook.connections(
+            lambda: get_pool(settings),
+            lambda: DatabaseUnavailableError("the database is unavailable", retry_after=2),
+        ),
         fetch=fetcher(settings.stripe_secret_key, settings.stripe_api_base),
     )
     if outcome.event_id:

@@ -15,9 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 # Currencies without minor units (Stripe's list); three-decimal currencies are charged in multiples of 10.
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
-)
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
 
 
@@ -215,8 +213,17 @@ class CustomerSnap(Snap):
 
 
 AnySnap = (
-    SubscriptionSnap | InvoiceSnap | InvoicePaymentSnap | PaymentIntentSnap | ChargeSnap | RefundSnap
-    | DisputeSnap | CheckoutSessionSnap | PriceSnap | ProductSnap | CustomerSnap
+    SubscriptionSnap
+    | InvoiceSnap
+    | InvoicePaymentSnap
+    | PaymentIntentSnap
+    | ChargeSnap
+    | RefundSnap
+    | DisputeSnap
+    | CheckoutSessionSnap
+    | PriceSnap
+    | ProductSnap
+    | CustomerSnap
 )
 
 SNAP_TYPES: dict[str, type[Snap]] = {
@@ -250,13 +257,19 @@ def parse_snapshot(kind: str, obj: dict[str, Any], deleted: bool = False) -> Any
         item = _first_item(o)
         price = item.get("price") or item.get("plan") or o.get("plan") or {}
         return SubscriptionSnap(
-            id=o["id"], customer=_id(o.get("customer")), status=o.get("status") or "incomplete",
-            created=o.get("created") or 0, price_id=_id(price),
+            id=o["id"],
+            customer=_id(o.get("customer")),
+            status=o.get("status") or "incomplete",
+            created=o.get("created") or 0,
+            price_id=_id(price),
             # basil+: periods on the item; before: on the subscription (some versions carry both)
             current_period_start=item.get("current_period_start", o.get("current_period_start")),
             current_period_end=item.get("current_period_end", o.get("current_period_end")),
-            cancel_at_period_end=bool(o.get("cancel_at_period_end")), canceled_at=o.get("canceled_at"),
-            ended_at=o.get("ended_at"), trial_start=o.get("trial_start"), trial_end=o.get("trial_end"),
+            cancel_at_period_end=bool(o.get("cancel_at_period_end")),
+            canceled_at=o.get("canceled_at"),
+            ended_at=o.get("ended_at"),
+            trial_start=o.get("trial_start"),
+            trial_end=o.get("trial_end"),
             deleted=deleted,
         )
     if kind == "invoice":
@@ -264,18 +277,26 @@ def parse_snapshot(kind: str, obj: dict[str, Any], deleted: bool = False) -> Any
         details = parent.get("subscription_details") or {} if isinstance(parent, dict) else {}
         transitions = o.get("status_transitions") or {}
         return InvoiceSnap(
-            id=o["id"], customer=_id(o.get("customer")),
+            id=o["id"],
+            customer=_id(o.get("customer")),
             subscription=_id(o.get("subscription")) or _id(details.get("subscription")),
-            status=o.get("status"), amount_due=o.get("amount_due") or 0, amount_paid=o.get("amount_paid") or 0,
-            currency=o.get("currency") or "usd", attempted=bool(o.get("attempted")),
-            attempt_count=o.get("attempt_count") or 0, paid_at=transitions.get("paid_at"),
-            payment_intent=_id(o.get("payment_intent")), billing_reason=o.get("billing_reason"),
+            status=o.get("status"),
+            amount_due=o.get("amount_due") or 0,
+            amount_paid=o.get("amount_paid") or 0,
+            currency=o.get("currency") or "usd",
+            attempted=bool(o.get("attempted")),
+            attempt_count=o.get("attempt_count") or 0,
+            paid_at=transitions.get("paid_at"),
+            payment_intent=_id(o.get("payment_intent")),
+            billing_reason=o.get("billing_reason"),
             deleted=deleted,
         )
     if kind == "invoice_payment":
         payment = o.get("payment") or {}
         return InvoicePaymentSnap(
-            id=o["id"], invoice=_id(o.get("invoice")), payment_intent=_id(payment.get("payment_intent")),
+            id=o["id"],
+            invoice=_id(o.get("invoice")),
+            payment_intent=_id(payment.get("payment_intent")),
             status=o.get("status"),
         )
     if kind == "payment_intent":
@@ -283,44 +304,68 @@ def parse_snapshot(kind: str, obj: dict[str, Any], deleted: bool = False) -> Any
         err = o.get("last_payment_error")
         types = o.get("payment_method_types") or []
         return PaymentIntentSnap(
-            id=o["id"], amount=o.get("amount") or 0, amount_received=o.get("amount_received") or 0,
-            currency=o.get("currency") or "usd", status=o.get("status") or "requires_payment_method",
+            id=o["id"],
+            amount=o.get("amount") or 0,
+            amount_received=o.get("amount_received") or 0,
+            currency=o.get("currency") or "usd",
+            status=o.get("status") or "requires_payment_method",
             customer=_id(o.get("customer")),
             organization_id=str(meta["organization_id"]) if meta.get("organization_id") else None,
             invoice_id=str(meta["invoice_id"]) if meta.get("invoice_id") else None,
-            stripe_invoice=_id(o.get("invoice")), latest_charge=_id(o.get("latest_charge")),
+            stripe_invoice=_id(o.get("invoice")),
+            latest_charge=_id(o.get("latest_charge")),
             payment_method_type=types[0] if types else None,
             last_payment_error=PaymentError.model_validate(err) if isinstance(err, dict) else None,
             cancellation_reason=o.get("cancellation_reason"),
         )
     if kind == "charge":
         return ChargeSnap(
-            id=o["id"], payment_intent=_id(o.get("payment_intent")), amount=o.get("amount") or 0,
-            amount_refunded=o.get("amount_refunded") or 0, currency=o.get("currency") or "usd",
+            id=o["id"],
+            payment_intent=_id(o.get("payment_intent")),
+            amount=o.get("amount") or 0,
+            amount_refunded=o.get("amount_refunded") or 0,
+            currency=o.get("currency") or "usd",
         )
     if kind == "refund":
         return RefundSnap(
-            id=o["id"], payment_intent=_id(o.get("payment_intent")), charge=_id(o.get("charge")),
-            amount=o.get("amount") or 0, currency=o.get("currency") or "usd", status=o.get("status"),
+            id=o["id"],
+            payment_intent=_id(o.get("payment_intent")),
+            charge=_id(o.get("charge")),
+            amount=o.get("amount") or 0,
+            currency=o.get("currency") or "usd",
+            status=o.get("status"),
         )
     if kind == "dispute":
         return DisputeSnap(
-            id=o["id"], payment_intent=_id(o.get("payment_intent")), charge=_id(o.get("charge")),
-            status=o.get("status") or "needs_response", amount=o.get("amount") or 0,
+            id=o["id"],
+            payment_intent=_id(o.get("payment_intent")),
+            charge=_id(o.get("charge")),
+            status=o.get("status") or "needs_response",
+            amount=o.get("amount") or 0,
         )
     if kind == "checkout_session":
         return CheckoutSessionSnap(
-            id=o["id"], mode=o.get("mode"), status=o.get("status"), payment_status=o.get("payment_status"),
-            customer=_id(o.get("customer")), client_reference_id=o.get("client_reference_id"),
-            subscription=_id(o.get("subscription")), payment_intent=_id(o.get("payment_intent")),
-            amount_total=o.get("amount_total"), currency=o.get("currency") or "usd",
+            id=o["id"],
+            mode=o.get("mode"),
+            status=o.get("status"),
+            payment_status=o.get("payment_status"),
+            customer=_id(o.get("customer")),
+            client_reference_id=o.get("client_reference_id"),
+            subscription=_id(o.get("subscription")),
+            payment_intent=_id(o.get("payment_intent")),
+            amount_total=o.get("amount_total"),
+            currency=o.get("currency") or "usd",
         )
     if kind == "price":
         recurring = o.get("recurring") or {}
         return PriceSnap(
-            id=o["id"], product=_id(o.get("product")), active=bool(o.get("active", True)) and not deleted,
-            unit_amount=o.get("unit_amount"), currency=o.get("currency") or "usd",
-            interval=recurring.get("interval") if isinstance(recurring, dict) else None, deleted=deleted,
+            id=o["id"],
+            product=_id(o.get("product")),
+            active=bool(o.get("active", True)) and not deleted,
+            unit_amount=o.get("unit_amount"),
+            currency=o.get("currency") or "usd",
+            interval=recurring.get("interval") if isinstance(recurring, dict) else None,
+            deleted=deleted,
         )
     if kind == "product":
         return ProductSnap(id=o["id"], active=bool(o.get("active", True)) and not deleted, deleted=deleted)

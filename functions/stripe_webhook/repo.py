@@ -49,8 +49,12 @@ log = logging.getLogger("odyssey.stripe_webhook")
 
 _LINK_COLUMNS = {"customer", "payment_intent", "invoice", "product"}
 _VALUE, _FLAG = 2, 11  # columns of stripe_event_begin's rows
-RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.UniqueViolation,
-             pg_errors.LockNotAvailable)
+RETRYABLE = (
+    pg_errors.DeadlockDetected,
+    pg_errors.SerializationFailure,
+    pg_errors.UniqueViolation,
+    pg_errors.LockNotAvailable,
+)
 
 
 class Batch:
@@ -109,8 +113,9 @@ class Reads:
 
     locks: list[str] = field(default_factory=list)
     objects: list[tuple[str, str]] = field(default_factory=list)
-    links: dict[str, list[str]] = field(default_factory=lambda: {
-        "customer": [], "payment_intent": [], "invoice": [], "product": []})
+    links: dict[str, list[str]] = field(
+        default_factory=lambda: {"customer": [], "payment_intent": [], "invoice": [], "product": []}
+    )
     bindings: list[str] = field(default_factory=list)
     prices: list[str] = field(default_factory=list)
     orgs: list[int] = field(default_factory=list)
@@ -126,8 +131,16 @@ class Reads:
             self.links[kind].append(object_id)
 
     def as_json(self) -> str:
-        return json.dumps({"locks": self.locks, "objects": self.objects, **self.links, "bindings": self.bindings,
-                           "prices": self.prices, "orgs": self.orgs})
+        return json.dumps(
+            {
+                "locks": self.locks,
+                "objects": self.objects,
+                **self.links,
+                "bindings": self.bindings,
+                "prices": self.prices,
+                "orgs": self.orgs,
+            }
+        )
 
 
 def reads_for(snap: AnySnap | None) -> Reads:
@@ -214,12 +227,17 @@ class SqlStore:
                 key = (kind, oid)
                 cached = self._objects.get(key)
                 if cached is None:
-                    cached = self._objects[key] = self._stored(kind, (oid, terminal, created, rank, event_id, data))
+                    cached = self._objects[key] = self._stored(
+                        kind, (oid, terminal, created, rank, event_id, data)
+                    )
                 if what == "link":
                     self._linked[(link, value)][key] = cached
             elif what == "binding":
-                self._bindings[value] = (None if org is None else
-                                         Binding(stripe_customer_id=value, organization_id=org, deleted=flag))
+                self._bindings[value] = (
+                    None
+                    if org is None
+                    else Binding(stripe_customer_id=value, organization_id=org, deleted=flag)
+                )
             elif what == "plan":
                 self._plans[value] = org
             elif what == "org":
@@ -231,7 +249,9 @@ class SqlStore:
             # one statement; the function scan returns the array's elements in order, so locks follow it
             self.db.queue(
                 "select count(pg_advisory_xact_lock(hashtextextended(k, 7155)))"
-                " from unnest(%s::text[]) with ordinality as t(k, n)", (wanted,))
+                " from unnest(%s::text[]) with ordinality as t(k, n)",
+                (wanted,),
+            )
             self._locked.update(wanted)
 
     @staticmethod
@@ -245,7 +265,9 @@ class SqlStore:
         if key not in self._objects:
             row = self.db.one(
                 "select id, version_terminal, version_created, version_rank, version_event, data"
-                " from public.stripe_objects where kind = %s and id = %s", key)
+                " from public.stripe_objects where kind = %s and id = %s",
+                key,
+            )
             self._objects[key] = self._stored(kind, row) if row else None
         return self._objects[key]
 
@@ -261,8 +283,19 @@ class SqlStore:
             " version_event = excluded.version_event, customer = excluded.customer,"
             " payment_intent = excluded.payment_intent, invoice = excluded.invoice, product = excluded.product,"
             " data = excluded.data, updated_at = now()",
-            (stored.kind, stored.id, t, c, r, e, links.get("customer"), links.get("payment_intent"),
-             links.get("invoice"), links.get("product"), stored.snap.model_dump_json()),
+            (
+                stored.kind,
+                stored.id,
+                t,
+                c,
+                r,
+                e,
+                links.get("customer"),
+                links.get("payment_intent"),
+                links.get("invoice"),
+                links.get("product"),
+                stored.snap.model_dump_json(),
+            ),
         )
         key = (stored.kind, stored.id)
         self._objects[key] = stored
@@ -278,7 +311,9 @@ class SqlStore:
         if members is None:
             rows = self.db.all(
                 "select kind, id, version_terminal, version_created, version_rank, version_event, data"  # noqa: S608
-                f" from public.stripe_objects where {link} = %s", (value,))
+                f" from public.stripe_objects where {link} = %s",
+                (value,),
+            )
             members = {}
             for row in rows:
                 key = (row[0], row[1])
@@ -299,7 +334,9 @@ class SqlStore:
             "select organization_id, deleted from ("
             " select organization_id, deleted, 0 as pref from public.stripe_customer_bindings where stripe_customer_id = %s"
             " union all select id, false, 1 from public.organizations where stripe_customer_id = %s"
-            ") b order by pref limit 1", (customer, customer))
+            ") b order by pref limit 1",
+            (customer, customer),
+        )
         return Binding(stripe_customer_id=customer, organization_id=row[0], deleted=row[1]) if row else None
 
     def bind(self, binding: Binding) -> None:
@@ -309,26 +346,34 @@ class SqlStore:
             " values (%s, %s, %s, case when %s then now() end)"
             " on conflict (stripe_customer_id) do update set deleted = b.deleted or excluded.deleted,"
             " deleted_at = coalesce(b.deleted_at, excluded.deleted_at)",
-            (binding.stripe_customer_id, binding.organization_id, binding.deleted, binding.deleted))
+            (binding.stripe_customer_id, binding.organization_id, binding.deleted, binding.deleted),
+        )
         if binding.deleted:
             self.db.queue(
                 "update public.organizations set stripe_customer_id = null, updated_at = now()"
-                " where id = %s and stripe_customer_id = %s", (binding.organization_id, binding.stripe_customer_id))
+                " where id = %s and stripe_customer_id = %s",
+                (binding.organization_id, binding.stripe_customer_id),
+            )
         else:
             self.db.queue(
                 "update public.organizations set stripe_customer_id = %s, updated_at = now()"
                 " where id = %s and stripe_customer_id is distinct from %s",
-                (binding.stripe_customer_id, binding.organization_id, binding.stripe_customer_id))
+                (binding.stripe_customer_id, binding.organization_id, binding.stripe_customer_id),
+            )
 
     def organization_exists(self, organization_id: int) -> bool:
         if organization_id not in self._orgs:
-            self._orgs[organization_id] = self.db.one(
-                "select 1 from public.organizations where id = %s", (organization_id,)) is not None
+            self._orgs[organization_id] = (
+                self.db.one("select 1 from public.organizations where id = %s", (organization_id,))
+                is not None
+            )
         return self._orgs[organization_id]
 
     def plan_for_price(self, price_id: str) -> int | None:
         if price_id not in self._plans:
-            row = self.db.one("select id from public.subscription_plans where stripe_price_id = %s", (price_id,))
+            row = self.db.one(
+                "select id from public.subscription_plans where stripe_price_id = %s", (price_id,)
+            )
             self._plans[price_id] = row[0] if row else None
         return self._plans[price_id]
 
@@ -339,8 +384,18 @@ class SqlStore:
             " where stripe_price_id = %s and (active is distinct from %s"
             "  or (%s::numeric is not null and price_monthly is distinct from %s)"
             "  or (%s::numeric is not null and price_yearly is distinct from %s))",
-            (plan.active, plan.price_monthly, plan.price_yearly, plan.stripe_price_id, plan.active,
-             plan.price_monthly, plan.price_monthly, plan.price_yearly, plan.price_yearly))
+            (
+                plan.active,
+                plan.price_monthly,
+                plan.price_yearly,
+                plan.stripe_price_id,
+                plan.active,
+                plan.price_monthly,
+                plan.price_monthly,
+                plan.price_yearly,
+                plan.price_yearly,
+            ),
+        )
 
     def put_subscription(self, row: SubscriptionRow) -> None:
         plan = row.plan_id if row.status in service.LIVE_STATUSES else None
@@ -348,28 +403,60 @@ class SqlStore:
         # when the row and the plan are already so (a stale or repeated event)
         self.db.queue(
             "select public.stripe_put_subscription(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (row.organization_id, row.plan_id, row.stripe_subscription_id, row.status, row.current_period_start,
-             row.current_period_end, row.cancel_at_period_end, row.cancelled_at, row.trial_start, row.trial_end,
-             row.stripe_status, row.stripe_customer_id, row.stripe_price_id, row.last_event_created, plan))
+            (
+                row.organization_id,
+                row.plan_id,
+                row.stripe_subscription_id,
+                row.status,
+                row.current_period_start,
+                row.current_period_end,
+                row.cancel_at_period_end,
+                row.cancelled_at,
+                row.trial_start,
+                row.trial_end,
+                row.stripe_status,
+                row.stripe_customer_id,
+                row.stripe_price_id,
+                row.last_event_created,
+                plan,
+            ),
+        )
 
     def put_payment(self, row: PaymentRow) -> None:
         # keyed by the Stripe invoice when there is one, else by the PaymentIntent; nothing when unchanged
         self.db.queue(
             "select public.stripe_put_payment(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (row.organization_id, row.stripe_subscription_id, row.invoice_id, row.amount, row.currency, row.status,
-             row.payment_method, row.stripe_payment_intent_id, row.stripe_charge_id, row.failure_reason,
-             row.processed_at, row.stripe_invoice_id, row.amount_refunded, row.dispute_status))
+            (
+                row.organization_id,
+                row.stripe_subscription_id,
+                row.invoice_id,
+                row.amount,
+                row.currency,
+                row.status,
+                row.payment_method,
+                row.stripe_payment_intent_id,
+                row.stripe_charge_id,
+                row.failure_reason,
+                row.processed_at,
+                row.stripe_invoice_id,
+                row.amount_refunded,
+                row.dispute_status,
+            ),
+        )
 
     def payments_for_invoice(self, invoice_id: int) -> list[PaymentRow]:
         rows = self.db.all(
             "select " + ", ".join(PAYMENT_COLUMNS) + " from public.payments where invoice_id = %s"  # noqa: S608
-            " order by stripe_payment_intent_id", (invoice_id,))
+            " order by stripe_payment_intent_id",
+            (invoice_id,),
+        )
         return [PaymentRow(**dict(zip(PAYMENT_COLUMNS, r, strict=True))) for r in rows]
 
     def org_invoice(self, invoice_id: int) -> OrgInvoice | None:
         row = self.db.one(
             "select " + ", ".join(INVOICE_COLUMNS) + " from public.invoices where id = %s for update",  # noqa: S608
-            (invoice_id,))
+            (invoice_id,),
+        )
         if row is None:
             return None
         values = dict(zip(INVOICE_COLUMNS, row, strict=True))
@@ -381,9 +468,20 @@ class SqlStore:
             "update public.invoices set amount_paid = %s, balance_due = %s, status = %s, paid_at = %s,"
             " stripe_payment_intent_id = %s where id = %s and (amount_paid, balance_due, status, paid_at,"
             " stripe_payment_intent_id) is distinct from (%s::numeric, %s::numeric, %s::text, %s::timestamptz, %s::text)",
-            (invoice.amount_paid, invoice.balance_due, invoice.status, invoice.paid_at,
-             invoice.stripe_payment_intent_id, invoice.id, invoice.amount_paid, invoice.balance_due,
-             invoice.status, invoice.paid_at, invoice.stripe_payment_intent_id))
+            (
+                invoice.amount_paid,
+                invoice.balance_due,
+                invoice.status,
+                invoice.paid_at,
+                invoice.stripe_payment_intent_id,
+                invoice.id,
+                invoice.amount_paid,
+                invoice.balance_due,
+                invoice.status,
+                invoice.paid_at,
+                invoice.stripe_payment_intent_id,
+            ),
+        )
 
     def add_pending(self, event_id: str, waiting_for: str) -> None:
         # written by the pipeline together with the event's ledger outcome (one statement, same transaction)
@@ -393,16 +491,36 @@ class SqlStore:
         self.db.queue(
             "with done as (delete from public.stripe_pending_events where waiting_for = %s returning event_id)"
             " update public.stripe_events e set outcome = 'applied', processed_at = now(), error = null"
-            " from done where e.id = done.event_id", (waiting_for,))
+            " from done where e.id = done.event_id",
+            (waiting_for,),
+        )
 
 
 PAYMENT_COLUMNS = (
-    "organization_id", "stripe_invoice_id", "stripe_payment_intent_id", "stripe_subscription_id", "invoice_id",
-    "amount", "currency", "status", "payment_method", "stripe_charge_id", "failure_reason", "processed_at",
-    "amount_refunded", "dispute_status",
+    "organization_id",
+    "stripe_invoice_id",
+    "stripe_payment_intent_id",
+    "stripe_subscription_id",
+    "invoice_id",
+    "amount",
+    "currency",
+    "status",
+    "payment_method",
+    "stripe_charge_id",
+    "failure_reason",
+    "processed_at",
+    "amount_refunded",
+    "dispute_status",
 )
 INVOICE_COLUMNS = (
-    "id", "organization_id", "total", "status", "due_date", "amount_paid", "balance_due", "paid_at",
+    "id",
+    "organization_id",
+    "total",
+    "status",
+    "due_date",
+    "amount_paid",
+    "balance_due",
+    "paid_at",
     "stripe_payment_intent_id",
 )
 
@@ -414,8 +532,9 @@ INVOICE_COLUMNS = (
 _BEGIN = "select * from public.stripe_event_begin(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb)"
 
 
-def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: bool,
-                  reads: Reads) -> list[tuple[Any, ...]]:
+def _ledger_begin(
+    db: Batch, event: Event, payload: str, source: str, force: bool, reads: Reads
+) -> list[tuple[Any, ...]]:
     """Open the transaction as service_role, insert the ledger row (or count another attempt), take the
     event's locks and read what it needs: one round trip. The rows are `stripe_event_begin`'s; the first one
     says whether the event is processed (False: a duplicate, nothing else was done) and whether its ledger
@@ -427,8 +546,20 @@ def _ledger_begin(db: Batch, event: Event, payload: str, source: str, force: boo
     ahead itself).
     """
     db.queue("begin; set local role service_role")
-    return db.all(_BEGIN, (event.id, event.type, event.api_version, event.livemode, event.created, source,
-                           payload, force, reads.as_json()))
+    return db.all(
+        _BEGIN,
+        (
+            event.id,
+            event.type,
+            event.api_version,
+            event.livemode,
+            event.created,
+            source,
+            payload,
+            force,
+            reads.as_json(),
+        ),
+    )
 
 
 def _ledger_finish(db: Batch, event_id: str, outcome: Outcome, source: str, pending: Sequence[str]) -> None:
@@ -438,14 +569,20 @@ def _ledger_finish(db: Batch, event_id: str, outcome: Outcome, source: str, pend
             "with p as (insert into public.stripe_pending_events (waiting_for, event_id)"
             " select w, %s from unnest(%s::text[]) as w on conflict do nothing)"
             " update public.stripe_events set outcome = %s, error = %s, processed_at = now(), source = %s"
-            " where id = %s", (event_id, list(pending), outcome.outcome, error, source, event_id))
+            " where id = %s",
+            (event_id, list(pending), outcome.outcome, error, source, event_id),
+        )
     else:
         db.queue(
             "update public.stripe_events set outcome = %s, error = %s, processed_at = now(), source = %s"
-            " where id = %s", (outcome.outcome, error, source, event_id))
+            " where id = %s",
+            (outcome.outcome, error, source, event_id),
+        )
 
 
-def record_failure(conn: psycopg.Connection[Any], event: Event, payload: str, source: str, error: str) -> None:
+def record_failure(
+    conn: psycopg.Connection[Any], event: Event, payload: str, source: str, error: str
+) -> None:
     """After a rollback: note the failed attempt (no domain change), unless another delivery succeeded."""
     try:
         with conn.transaction():
@@ -455,7 +592,17 @@ def record_failure(conn: psycopg.Connection[Any], event: Event, payload: str, so
                 " source, payload) values (%s, %s, %s, %s, to_timestamp(%s), 'failed', %s, %s, %s::jsonb)"
                 " on conflict (id) do update set attempts = e.attempts + 1,"
                 " error = case when e.outcome = 'failed' then excluded.error else e.error end",
-                (event.id, event.type, event.api_version, event.livemode, event.created, error, source, payload))
+                (
+                    event.id,
+                    event.type,
+                    event.api_version,
+                    event.livemode,
+                    event.created,
+                    error,
+                    source,
+                    payload,
+                ),
+            )
     except psycopg.Error:
         log.warning("could not record the failed attempt", extra={"event_id": event.id})
 
@@ -510,7 +657,9 @@ def apply_event(
             raise
         except Exception as exc:
             code = getattr(getattr(exc, "diag", None), "sqlstate", None)
-            record_failure(conn, event, payload, source, f"{type(exc).__name__}{f' ({code})' if code else ''}")
+            record_failure(
+                conn, event, payload, source, f"{type(exc).__name__}{f' ({code})' if code else ''}"
+            )
             raise
     raise AssertionError("unreachable")
 
@@ -531,27 +680,34 @@ def read_cursor(conn: psycopg.Connection[Any], name: str, created_gte: int | Non
     """The id to resume after, when the stored cursor was made for the same window."""
     with conn.transaction():
         conn.execute("set local role service_role")
-        row = conn.execute("select starting_after, created_gte from public.stripe_sync_cursors where name = %s",
-                           (name,)).fetchone()
+        row = conn.execute(
+            "select starting_after, created_gte from public.stripe_sync_cursors where name = %s", (name,)
+        ).fetchone()
     if row is None or row[1] != created_gte:
         return None
     return row[0]
 
 
-def write_cursor(conn: psycopg.Connection[Any], name: str, starting_after: str | None, created_gte: int | None) -> None:
+def write_cursor(
+    conn: psycopg.Connection[Any], name: str, starting_after: str | None, created_gte: int | None
+) -> None:
     """Store the resync position (None: the last pass completed)."""
     with conn.transaction():
         conn.execute("set local role service_role")
         conn.execute(
             "insert into public.stripe_sync_cursors (name, starting_after, created_gte) values (%s, %s, %s)"
             " on conflict (name) do update set starting_after = excluded.starting_after,"
-            " created_gte = excluded.created_gte, updated_at = now()", (name, starting_after, created_gte))
+            " created_gte = excluded.created_gte, updated_at = now()",
+            (name, starting_after, created_gte),
+        )
 
 
 def outcome_counts(conn: psycopg.Connection[Any], event_ids: Sequence[str]) -> dict[str, int]:
     """Ledger outcome -> number of the given events with it."""
     with conn.transaction():
         conn.execute("set local role service_role")
-        rows = conn.execute("select outcome, count(*) from public.stripe_events where id = any(%s) group by 1",
-                            (list(event_ids),)).fetchall()
+        rows = conn.execute(
+            "select outcome, count(*) from public.stripe_events where id = any(%s) group by 1",
+            (list(event_ids),),
+        ).fetchall()
     return {r[0]: int(r[1]) for r in rows}

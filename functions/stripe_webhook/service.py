@@ -57,27 +57,64 @@ ACK = "acknowledged"
 
 # event type -> (snapshot kind, the event itself marks the object deleted) or ACK
 ROUTES: dict[str, tuple[str, bool] | str] = {
-    **{f"checkout.session.{s}": ("checkout_session", False)
-       for s in ("completed", "async_payment_succeeded", "async_payment_failed", "expired")},
-    **{f"customer.subscription.{s}": ("subscription", False)
-       for s in ("created", "updated", "paused", "resumed", "pending_update_applied", "pending_update_expired")},
+    **{
+        f"checkout.session.{s}": ("checkout_session", False)
+        for s in ("completed", "async_payment_succeeded", "async_payment_failed", "expired")
+    },
+    **{
+        f"customer.subscription.{s}": ("subscription", False)
+        for s in (
+            "created",
+            "updated",
+            "paused",
+            "resumed",
+            "pending_update_applied",
+            "pending_update_expired",
+        )
+    },
     "customer.subscription.deleted": ("subscription", True),
     "customer.subscription.trial_will_end": ACK,
-    **{f"invoice.{s}": ("invoice", False)
-       for s in ("created", "finalized", "updated", "paid", "payment_succeeded", "payment_failed", "voided",
-                 "marked_uncollectible", "payment_action_required", "finalization_failed", "overdue", "sent",
-                 "will_be_due")},
+    **{
+        f"invoice.{s}": ("invoice", False)
+        for s in (
+            "created",
+            "finalized",
+            "updated",
+            "paid",
+            "payment_succeeded",
+            "payment_failed",
+            "voided",
+            "marked_uncollectible",
+            "payment_action_required",
+            "finalization_failed",
+            "overdue",
+            "sent",
+            "will_be_due",
+        )
+    },
     "invoice.deleted": ("invoice", True),
     "invoice.upcoming": ACK,
     "invoice_payment.paid": ("invoice_payment", False),
-    **{f"payment_intent.{s}": ("payment_intent", False)
-       for s in ("succeeded", "payment_failed", "processing", "canceled", "created", "requires_action",
-                 "amount_capturable_updated", "partially_funded")},
+    **{
+        f"payment_intent.{s}": ("payment_intent", False)
+        for s in (
+            "succeeded",
+            "payment_failed",
+            "processing",
+            "canceled",
+            "created",
+            "requires_action",
+            "amount_capturable_updated",
+            "partially_funded",
+        )
+    },
     **{f"charge.{s}": ("charge", False) for s in ("refunded", "succeeded", "updated", "captured", "failed")},
     "charge.refund.updated": ("refund", False),
     **{f"refund.{s}": ("refund", False) for s in ("created", "updated", "failed")},
-    **{f"charge.dispute.{s}": ("dispute", False)
-       for s in ("created", "updated", "closed", "funds_withdrawn", "funds_reinstated")},
+    **{
+        f"charge.dispute.{s}": ("dispute", False)
+        for s in ("created", "updated", "closed", "funds_withdrawn", "funds_reinstated")
+    },
     "customer.created": ACK,
     "customer.updated": ACK,
     "customer.deleted": ("customer", True),
@@ -91,15 +128,37 @@ ROUTES: dict[str, tuple[str, bool] | str] = {
 
 # Lifecycle order of statuses (ties within one second go to the later stage) and the terminal ones.
 _RANK: dict[str, dict[str | None, int]] = {
-    "subscription": {"incomplete": 0, "trialing": 1, "active": 2, "past_due": 3, "unpaid": 4, "paused": 4,
-                     "incomplete_expired": 9, "canceled": 9},
+    "subscription": {
+        "incomplete": 0,
+        "trialing": 1,
+        "active": 2,
+        "past_due": 3,
+        "unpaid": 4,
+        "paused": 4,
+        "incomplete_expired": 9,
+        "canceled": 9,
+    },
     "invoice": {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3},
     "invoice_payment": {"open": 0, "paid": 1, "canceled": 1},
-    "payment_intent": {"requires_payment_method": 0, "requires_confirmation": 1, "requires_action": 2,
-                       "processing": 3, "requires_capture": 4, "canceled": 5, "succeeded": 6},
+    "payment_intent": {
+        "requires_payment_method": 0,
+        "requires_confirmation": 1,
+        "requires_action": 2,
+        "processing": 3,
+        "requires_capture": 4,
+        "canceled": 5,
+        "succeeded": 6,
+    },
     "refund": {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 2, "canceled": 2},
-    "dispute": {"warning_needs_response": 0, "warning_under_review": 1, "needs_response": 2,
-                "under_review": 3, "warning_closed": 8, "won": 9, "lost": 9},
+    "dispute": {
+        "warning_needs_response": 0,
+        "warning_under_review": 1,
+        "needs_response": 2,
+        "under_review": 3,
+        "warning_closed": 8,
+        "won": 9,
+        "lost": 9,
+    },
     "checkout_session": {"open": 0, "complete": 1, "expired": 2},
 }
 _TERMINAL: dict[str, frozenset[str]] = {
@@ -116,8 +175,16 @@ _TERMINAL: dict[str, frozenset[str]] = {
 # incomplete: the first invoice is not paid yet -> unpaid; incomplete_expired: it never was -> cancelled;
 # paused: a trial ended without a payment method, nothing is being collected -> unpaid. The exact Stripe
 # status is kept beside it in subscriptions.stripe_status.
-STATUS_MAP = {"active": "active", "trialing": "trialing", "past_due": "past_due", "canceled": "cancelled",
-              "unpaid": "unpaid", "incomplete": "unpaid", "incomplete_expired": "cancelled", "paused": "unpaid"}
+STATUS_MAP = {
+    "active": "active",
+    "trialing": "trialing",
+    "past_due": "past_due",
+    "canceled": "cancelled",
+    "unpaid": "unpaid",
+    "incomplete": "unpaid",
+    "incomplete_expired": "cancelled",
+    "paused": "unpaid",
+}
 LIVE_STATUSES = frozenset({"active", "trialing", "past_due"})
 _PAID_LIKE = frozenset({"succeeded", "refunded"})
 _COUNTED_REFUNDS = frozenset({"succeeded", "pending", "requires_action", None})
@@ -137,7 +204,9 @@ def version_of(snap: AnySnap, event_id: str, created: int) -> Version:
     if isinstance(snap, ChargeSnap):
         rank = snap.amount_refunded  # a charge's refunded amount only grows within one second
     elif isinstance(snap, CheckoutSessionSnap):
-        rank = rank * 10 + {"unpaid": 0, "no_payment_required": 1, "paid": 2}.get(snap.payment_status or "", 0)
+        rank = rank * 10 + {"unpaid": 0, "no_payment_required": 1, "paid": 2}.get(
+            snap.payment_status or "", 0
+        )
     return (int(terminal), created, rank, event_id)
 
 
@@ -157,8 +226,11 @@ def links(snap: AnySnap) -> dict[str, str]:
     customer = getattr(snap, "customer", None)
     if customer:
         out["customer"] = customer
-    pi = snap.payment_intent if isinstance(
-        snap, ChargeSnap | RefundSnap | DisputeSnap | CheckoutSessionSnap | InvoicePaymentSnap) else None
+    pi = (
+        snap.payment_intent
+        if isinstance(snap, ChargeSnap | RefundSnap | DisputeSnap | CheckoutSessionSnap | InvoicePaymentSnap)
+        else None
+    )
     if pi:
         out["payment_intent"] = pi
     if isinstance(snap, InvoicePaymentSnap) and snap.invoice:
@@ -362,8 +434,13 @@ class _Projector:
                     return None
                 # a customer.deleted that arrived first still tombstones the binding it now gets
                 gone = s.get("customer", cs.customer)
-                s.bind(Binding(stripe_customer_id=cs.customer, organization_id=org,
-                               deleted=bool(gone and gone.snap.deleted)))
+                s.bind(
+                    Binding(
+                        stripe_customer_id=cs.customer,
+                        organization_id=org,
+                        deleted=bool(gone and gone.snap.deleted),
+                    )
+                )
                 self.customer(cs.customer, with_invoices=True)
                 s.resolve_pending(f"customer:{cs.customer}")
             elif current.organization_id != org:
@@ -399,12 +476,20 @@ class _Projector:
         stripe_status = "canceled" if sub.deleted else sub.status
         plan = self.store.plan_for_price(sub.price_id) if sub.price_id else None
         return SubscriptionRow(
-            organization_id=org, stripe_subscription_id=sub.id, stripe_customer_id=sub.customer,
-            plan_id=plan, stripe_price_id=sub.price_id, status=STATUS_MAP.get(stripe_status, "unpaid"),
-            stripe_status=stripe_status, current_period_start=ts(sub.current_period_start),
-            current_period_end=ts(sub.current_period_end), cancel_at_period_end=sub.cancel_at_period_end,
+            organization_id=org,
+            stripe_subscription_id=sub.id,
+            stripe_customer_id=sub.customer,
+            plan_id=plan,
+            stripe_price_id=sub.price_id,
+            status=STATUS_MAP.get(stripe_status, "unpaid"),
+            stripe_status=stripe_status,
+            current_period_start=ts(sub.current_period_start),
+            current_period_end=ts(sub.current_period_end),
+            cancel_at_period_end=sub.cancel_at_period_end,
             cancelled_at=ts(sub.canceled_at or (sub.ended_at if stripe_status == "canceled" else None)),
-            trial_start=ts(sub.trial_start), trial_end=ts(sub.trial_end), last_event_created=stored.version[1],
+            trial_start=ts(sub.trial_start),
+            trial_end=ts(sub.trial_end),
+            last_event_created=stored.version[1],
         )
 
     def stripe_invoice(self, invoice_id: str) -> str | None:
@@ -422,8 +507,11 @@ class _Projector:
             return f"customer:{inv.customer}"
         pi_id = inv.payment_intent
         if pi_id is None:
-            paid = [p.snap for p in s.find("invoice_payment", "invoice", inv.id)
-                    if isinstance(p.snap, InvoicePaymentSnap) and p.snap.status == "paid"]
+            paid = [
+                p.snap
+                for p in s.find("invoice_payment", "invoice", inv.id)
+                if isinstance(p.snap, InvoicePaymentSnap) and p.snap.status == "paid"
+            ]
             pi_id = min((p.payment_intent for p in paid if p.payment_intent), default=None)
         pi_stored = s.get("payment_intent", pi_id) if pi_id else None
         pi = pi_stored.snap if pi_stored and isinstance(pi_stored.snap, PaymentIntentSnap) else None
@@ -434,26 +522,43 @@ class _Projector:
         amount = inv.amount_paid if inv.status == "paid" else inv.amount_due
         if status == "succeeded" and refunded and refunded >= amount:
             status = "refunded"
-        s.put_payment(PaymentRow(
-            organization_id=binding.organization_id, stripe_invoice_id=inv.id, stripe_payment_intent_id=pi_id,
-            stripe_subscription_id=inv.subscription, invoice_id=None, amount=to_major(amount, inv.currency),
-            currency=inv.currency.upper(), status=status,
-            payment_method=pi.payment_method_type if pi else None,
-            stripe_charge_id=pi.latest_charge if pi else None, failure_reason=reason,
-            processed_at=ts(inv.paid_at) if inv.status == "paid" else None,
-            amount_refunded=to_major(min(refunded, amount), inv.currency),
-            dispute_status=self._dispute_status(pi_id) if pi_id else None,
-        ))
+        s.put_payment(
+            PaymentRow(
+                organization_id=binding.organization_id,
+                stripe_invoice_id=inv.id,
+                stripe_payment_intent_id=pi_id,
+                stripe_subscription_id=inv.subscription,
+                invoice_id=None,
+                amount=to_major(amount, inv.currency),
+                currency=inv.currency.upper(),
+                status=status,
+                payment_method=pi.payment_method_type if pi else None,
+                stripe_charge_id=pi.latest_charge if pi else None,
+                failure_reason=reason,
+                processed_at=ts(inv.paid_at) if inv.status == "paid" else None,
+                amount_refunded=to_major(min(refunded, amount), inv.currency),
+                dispute_status=self._dispute_status(pi_id) if pi_id else None,
+            )
+        )
         return None
 
     # -- organizations collecting from their customers ---------------------------------------------------
 
     def _refunded(self, pi_id: str) -> int:
         s = self.store
-        by_charge = max((c.snap.amount_refunded for c in s.find("charge", "payment_intent", pi_id)
-                         if isinstance(c.snap, ChargeSnap)), default=0)
-        by_refunds = sum(r.snap.amount for r in s.find("refund", "payment_intent", pi_id)
-                         if isinstance(r.snap, RefundSnap) and r.snap.status in _COUNTED_REFUNDS)
+        by_charge = max(
+            (
+                c.snap.amount_refunded
+                for c in s.find("charge", "payment_intent", pi_id)
+                if isinstance(c.snap, ChargeSnap)
+            ),
+            default=0,
+        )
+        by_refunds = sum(
+            r.snap.amount
+            for r in s.find("refund", "payment_intent", pi_id)
+            if isinstance(r.snap, RefundSnap) and r.snap.status in _COUNTED_REFUNDS
+        )
         return max(by_charge, by_refunds)
 
     def _dispute_status(self, pi_id: str) -> str | None:
@@ -478,9 +583,13 @@ class _Projector:
                 if isinstance(v.snap, InvoicePaymentSnap) and v.snap.invoice:
                     self.stripe_invoice(v.snap.invoice)
             return None
-        sessions = [c.snap for c in s.find("checkout_session", "payment_intent", pi_id)
-                    if isinstance(c.snap, CheckoutSessionSnap) and c.snap.mode == "payment"
-                    and c.snap.status == "complete"]
+        sessions = [
+            c.snap
+            for c in s.find("checkout_session", "payment_intent", pi_id)
+            if isinstance(c.snap, CheckoutSessionSnap)
+            and c.snap.mode == "payment"
+            and c.snap.status == "complete"
+        ]
         session = min(sessions, key=lambda c: c.id) if sessions else None
         org = org_id(pi.organization_id) if pi and pi.organization_id else None
         if org is None and session is not None:
@@ -513,16 +622,24 @@ class _Projector:
         if status == "succeeded" and received and refunded >= received:
             status = "refunded"
         processed = stored.version[1] if stored and pi and pi.status == "succeeded" else None
-        s.put_payment(PaymentRow(
-            organization_id=org, stripe_invoice_id=None, stripe_payment_intent_id=pi_id,
-            stripe_subscription_id=None, invoice_id=invoice.id if invoice else None,
-            amount=to_major(received if status in _PAID_LIKE else amount, currency),
-            currency=currency.upper(), status=status,
-            payment_method=pi.payment_method_type if pi else None,
-            stripe_charge_id=pi.latest_charge if pi else None, failure_reason=reason,
-            processed_at=ts(processed), amount_refunded=to_major(refunded, currency),
-            dispute_status=self._dispute_status(pi_id),
-        ))
+        s.put_payment(
+            PaymentRow(
+                organization_id=org,
+                stripe_invoice_id=None,
+                stripe_payment_intent_id=pi_id,
+                stripe_subscription_id=None,
+                invoice_id=invoice.id if invoice else None,
+                amount=to_major(received if status in _PAID_LIKE else amount, currency),
+                currency=currency.upper(),
+                status=status,
+                payment_method=pi.payment_method_type if pi else None,
+                stripe_charge_id=pi.latest_charge if pi else None,
+                failure_reason=reason,
+                processed_at=ts(processed),
+                amount_refunded=to_major(refunded, currency),
+                dispute_status=self._dispute_status(pi_id),
+            )
+        )
         if invoice is not None:
             self.org_invoice(invoice)
         return None
@@ -532,8 +649,11 @@ class _Projector:
         payments = [p for p in self.store.payments_for_invoice(invoice.id) if p.status in _PAID_LIKE]
         paid = sum((p.amount - p.amount_refunded for p in payments), Decimal("0.00"))
         balance = max(invoice.total - paid, Decimal("0.00"))
-        latest = max(payments, key=lambda p: (p.processed_at is not None, p.processed_at, p.stripe_payment_intent_id),
-                     default=None)
+        latest = max(
+            payments,
+            key=lambda p: (p.processed_at is not None, p.processed_at, p.stripe_payment_intent_id),
+            default=None,
+        )
         if paid > 0 and balance == 0:
             status, paid_at = "paid", max((p.processed_at for p in payments if p.processed_at), default=None)
         elif invoice.status in ("paid", "sent", "overdue"):
@@ -541,10 +661,19 @@ class _Projector:
             status, paid_at = ("overdue" if invoice.due_date < self.today else "sent"), None
         else:
             status, paid_at = invoice.status, None
-        self.store.put_org_invoice(invoice.model_copy(update={
-            "amount_paid": paid, "balance_due": balance, "status": status, "paid_at": paid_at,
-            "stripe_payment_intent_id": latest.stripe_payment_intent_id if latest else invoice.stripe_payment_intent_id,
-        }))
+        self.store.put_org_invoice(
+            invoice.model_copy(
+                update={
+                    "amount_paid": paid,
+                    "balance_due": balance,
+                    "status": status,
+                    "paid_at": paid_at,
+                    "stripe_payment_intent_id": latest.stripe_payment_intent_id
+                    if latest
+                    else invoice.stripe_payment_intent_id,
+                }
+            )
+        )
 
     # -- catalogue ---------------------------------------------------------------------------------------
 
@@ -557,11 +686,14 @@ class _Projector:
         product = s.get("product", price.product) if price.product else None
         product_active = not (product and isinstance(product.snap, ProductSnap) and not product.snap.active)
         amount = to_major(price.unit_amount, price.currency) if price.unit_amount is not None else None
-        s.update_plan(PlanPrice(
-            stripe_price_id=price.id, active=price.active and product_active,
-            price_monthly=amount if price.interval == "month" else None,
-            price_yearly=amount if price.interval == "year" else None,
-        ))
+        s.update_plan(
+            PlanPrice(
+                stripe_price_id=price.id,
+                active=price.active and product_active,
+                price_monthly=amount if price.interval == "month" else None,
+                price_yearly=amount if price.interval == "year" else None,
+            )
+        )
 
 
 def _primary_key(stored: Stored) -> tuple[int, int, str]:

@@ -75,7 +75,9 @@ def verify(
         raise SignatureError("no_secret_configured", "no webhook secret is configured")
     timestamp, candidates = _parse(header)
     if abs(now - timestamp) > tolerance:
-        raise SignatureError("timestamp_out_of_tolerance", "Stripe-Signature timestamp is outside the tolerance")
+        raise SignatureError(
+            "timestamp_out_of_tolerance", "Stripe-Signature timestamp is outside the tolerance"
+        )
     matched = False
     for secret in secrets:
         expected = compute(secret, timestamp, body).encode()

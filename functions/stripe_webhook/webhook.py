@@ -52,18 +52,31 @@ def expand_thin(thin: ThinEvent, fetch: Fetch | None) -> tuple[Event, bytes]:
     Raises RelatedObjectUnavailableError (503: Stripe retries) when the object cannot be fetched now.
     """
     if thin.related_object is None:
-        event = Event(id=thin.id, type=thin.type, created=_iso_seconds(thin.created), livemode=thin.livemode,
-                      data={"object": {}})  # type: ignore[arg-type]
+        event = Event(
+            id=thin.id,
+            type=thin.type,
+            created=_iso_seconds(thin.created),
+            livemode=thin.livemode,
+            data={"object": {}},
+        )  # type: ignore[arg-type]
         return event, event.model_dump_json().encode()
     if fetch is None:
         raise RelatedObjectUnavailableError("no Stripe API key is configured to fetch a thin event's object")
     try:
         obj = fetch(thin.related_object.url)
     except Exception:  # the stripe library's errors: all mean "not now"
-        raise RelatedObjectUnavailableError("the thin event's object could not be fetched", retry_after=10) from None
+        raise RelatedObjectUnavailableError(
+            "the thin event's object could not be fetched", retry_after=10
+        ) from None
     type_ = thin.type[3:] if thin.type.startswith("v1.") else thin.type
-    event = Event(id=thin.id, type=type_, created=_iso_seconds(thin.created), livemode=thin.livemode,
-                  api_version=None, data={"object": obj})  # type: ignore[arg-type]
+    event = Event(
+        id=thin.id,
+        type=type_,
+        created=_iso_seconds(thin.created),
+        livemode=thin.livemode,
+        api_version=None,
+        data={"object": obj},
+    )  # type: ignore[arg-type]
     return event, event.model_dump_json().encode()
 
 
@@ -135,7 +148,9 @@ class _Checkout:
 
         note_return(self.conn, healthy=exc_type is None)
         self.pool.putconn(self.conn)
-        if exc_type is not None and issubclass(exc_type, (psycopg.OperationalError, psycopg.errors.QueryCanceled)):
+        if exc_type is not None and issubclass(
+            exc_type, (psycopg.OperationalError, psycopg.errors.QueryCanceled)
+        ):
             raise self.unavailable() from None
 
 

@@ -178,7 +178,9 @@ class Outcome:
     sqlstate: str | None
 
 
-def act(conn: psycopg.Connection, world: World, actor: Actor, query: sql.Composable, params: Sequence[Any]) -> Outcome:
+def act(
+    conn: psycopg.Connection, world: World, actor: Actor, query: sql.Composable, params: Sequence[Any]
+) -> Outcome:
     """Run one statement as the actor (PostgREST-style) in a savepoint; errors become an Outcome, not raised."""
     try:
         with conn.transaction():
@@ -212,7 +214,8 @@ def insert_as_owner(conn: psycopg.Connection, spec: TableSpec, values: Mapping[s
 
 def _snapshot(conn: psycopg.Connection, spec: TableSpec, key: Any) -> Any:
     row = conn.execute(
-        sql.SQL("select to_jsonb(t) from {} t where {} = %s").format(spec.ident, sql.Identifier(spec.key)), (key,)
+        sql.SQL("select to_jsonb(t) from {} t where {} = %s").format(spec.ident, sql.Identifier(spec.key)),
+        (key,),
     ).fetchone()
     return row[0] if row else None
 
@@ -263,7 +266,9 @@ def _check(conn: psycopg.Connection, world: World, case: Case) -> None:
             if out.sqlstate is not None or after != before + 1:
                 raise _fail(case, f"insert refused (sqlstate {out.sqlstate}, rows {before}→{after})")
         elif out.sqlstate != INSUFFICIENT_PRIVILEGE or after != before:
-            raise _fail(case, f"expected 42501 and no row, got sqlstate {out.sqlstate}, rows {before}→{after}")
+            raise _fail(
+                case, f"expected 42501 and no row, got sqlstate {out.sqlstate}, rows {before}→{after}"
+            )
         return
 
     key = spec.target(conn, world, "A") if spec.target else insert_as_owner(conn, spec, spec.row(world, "A"))
@@ -282,7 +287,9 @@ def _check(conn: psycopg.Connection, world: World, case: Case) -> None:
         return
 
     if case.action in (UPDATE, MOVE):
-        values = spec.changes(world, "A") if case.action == UPDATE else {spec.tenant_column: world.tenants["B"]}
+        values = (
+            spec.changes(world, "A") if case.action == UPDATE else {spec.tenant_column: world.tenants["B"]}
+        )
         cols = list(values)
         query = sql.SQL("update {} set {} where {}").format(
             spec.ident,
@@ -296,9 +303,13 @@ def _check(conn: psycopg.Connection, world: World, case: Case) -> None:
                 raise _fail(case, f"update not applied (sqlstate {out.sqlstate}, rowcount {out.rowcount})")
             return
         if case.action == MOVE and allowed and out.sqlstate != INSUFFICIENT_PRIVILEGE:
-            raise _fail(case, f"moving the row to tenant B: expected 42501, got {out.sqlstate} ({out.rowcount} rows)")
+            raise _fail(
+                case, f"moving the row to tenant B: expected 42501, got {out.sqlstate} ({out.rowcount} rows)"
+            )
         if out.sqlstate not in (None, INSUFFICIENT_PRIVILEGE) or out.rowcount != 0 or after != before:
-            raise _fail(case, f"denied update changed data (sqlstate {out.sqlstate}, rowcount {out.rowcount})")
+            raise _fail(
+                case, f"denied update changed data (sqlstate {out.sqlstate}, rowcount {out.rowcount})"
+            )
         return
 
     if case.action == DELETE:
@@ -309,13 +320,16 @@ def _check(conn: psycopg.Connection, world: World, case: Case) -> None:
             if out.sqlstate is not None or out.rowcount != 1 or after is not None:
                 raise _fail(case, f"delete refused (sqlstate {out.sqlstate}, rowcount {out.rowcount})")
         elif out.sqlstate not in (None, INSUFFICIENT_PRIVILEGE) or out.rowcount != 0 or after != before:
-            raise _fail(case, f"denied delete removed data (sqlstate {out.sqlstate}, rowcount {out.rowcount})")
+            raise _fail(
+                case, f"denied delete removed data (sqlstate {out.sqlstate}, rowcount {out.rowcount})"
+            )
         return
 
     raise ValueError(f"unknown action {case.action}")
 
 
 # Mutation check -----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -356,7 +370,12 @@ def _mutate(conn: psycopg.Connection, spec: TableSpec, policy: Policy, mode: str
 
 
 def mutation_detected(
-    conn: psycopg.Connection, world: World, spec: TableSpec, table_cases: Sequence[Case], policy: Policy, mode: str
+    conn: psycopg.Connection,
+    world: World,
+    spec: TableSpec,
+    table_cases: Sequence[Case],
+    policy: Policy,
+    mode: str,
 ) -> str | None:
     """Apply one mutation (drop the policy, or open it to `true`) in a rolled-back savepoint and run the table's
     cases; return the id of the first case that fails, or None when the mutation survives."""

@@ -417,12 +417,15 @@ def test_views_in_exposed_schemas_are_security_invoker(db: psycopg.Connection) -
 
 
 def test_no_materialized_view_in_exposed_schemas(db: psycopg.Connection) -> None:
-    assert _rows(
-        db,
-        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-        " where c.relkind = 'm' and n.nspname = any(%s)",
-        (list(EXPOSED_SCHEMAS),),
-    ) == []
+    assert (
+        _rows(
+            db,
+            "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            " where c.relkind = 'm' and n.nspname = any(%s)",
+            (list(EXPOSED_SCHEMAS),),
+        )
+        == []
+    )
 
 
 def test_no_extension_in_public(db: psycopg.Connection) -> None:
@@ -530,8 +533,6 @@ def test_documented_index_exists(db: psycopg.Connection, table: str, index: str)
     assert row is not None and row[0] == expected
 
 
-
-
 # `col = (select auth.uid())`, `col in (select private.helper())` as PostgreSQL prints them
 _IDENTITY_FILTER = re.compile(
     r"\b(\w+)\)?\s*(?:=|IN|=\s*ANY)\s*\(\s*\(?\s*SELECT\s+(?:auth|private|onyx|ops)\.\w+\(", re.IGNORECASE
@@ -547,7 +548,9 @@ def test_identity_column_detector() -> None:
     assert _identity_columns("(organization_id IN ( SELECT private.user_org_ids() AS user_org_ids))") == {
         "organization_id"
     }
-    assert _identity_columns("((id = ( SELECT auth.uid() AS uid)) OR ( SELECT private.is_platform_admin()))") == {"id"}
+    assert _identity_columns(
+        "((id = ( SELECT auth.uid() AS uid)) OR ( SELECT private.is_platform_admin()))"
+    ) == {"id"}
     assert _identity_columns("(is_public OR (created_by = ( SELECT auth.uid() AS uid)))") == {"created_by"}
 
 

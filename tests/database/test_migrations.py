@@ -84,9 +84,17 @@ def test_shim_is_idempotent(fresh_db: Database) -> None:
 
 def test_auth_functions_read_claims_like_supabase(db: psycopg.Connection) -> None:
     uid = "4f1c1f64-3f7e-4b8e-9d0a-2a3c5b6d7e8f"
-    db.execute("select set_config('request.jwt.claims', %s, true)", (f'{{"sub": "{uid}", "role": "authenticated", "email": "a@b.c"}}',))
-    assert db.execute("select auth.uid()::text, auth.role(), auth.email(), auth.jwt() ->> 'sub'").fetchone() == (
-        uid, "authenticated", "a@b.c", uid,
+    db.execute(
+        "select set_config('request.jwt.claims', %s, true)",
+        (f'{{"sub": "{uid}", "role": "authenticated", "email": "a@b.c"}}',),
+    )
+    assert db.execute(
+        "select auth.uid()::text, auth.role(), auth.email(), auth.jwt() ->> 'sub'"
+    ).fetchone() == (
+        uid,
+        "authenticated",
+        "a@b.c",
+        uid,
     )
     # the legacy per-claim setting wins; empty strings count as missing
     db.execute("select set_config('request.jwt.claim.sub', '', true)")
@@ -98,7 +106,9 @@ def test_auth_functions_read_claims_like_supabase(db: psycopg.Connection) -> Non
 
 def _history(database: Database) -> list[tuple[str, str]]:
     with database.connect() as conn:
-        return conn.execute("select version, name from supabase_migrations.schema_migrations order by 1").fetchall()
+        return conn.execute(
+            "select version, name from supabase_migrations.schema_migrations order by 1"
+        ).fetchall()
 
 
 def _bare_database(cluster: Cluster, name: str) -> str:
@@ -113,7 +123,9 @@ def test_plain_target_without_shim_needs_a_superuser(pg_cluster: Cluster) -> Non
     try:
         with pytest.raises(migrate.MigrationError, match="without the Supabase shim"):
             migrate.migrate(pg_cluster.url("postgres", name))
-        applied = migrate.migrate(pg_cluster.url("postgres", name), superuser_url=pg_cluster.superuser_url(name))
+        applied = migrate.migrate(
+            pg_cluster.url("postgres", name), superuser_url=pg_cluster.superuser_url(name)
+        )
         assert applied == [m.version for m in migrate.discover()]
         # once the shim is there, the non-superuser alone can continue (nothing left to do)
         assert migrate.migrate(pg_cluster.url("postgres", name)) == []
@@ -127,14 +139,34 @@ def test_cli_errors_are_one_line_and_exit_non_zero(pg_cluster: Cluster) -> None:
     import sys
 
     unreachable = subprocess.run(
-        [sys.executable, "-m", "devkit.cli", "db", "migrate", "--database-url", "postgresql://postgres@127.0.0.1:1/x"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "devkit.cli",
+            "db",
+            "migrate",
+            "--database-url",
+            "postgresql://postgres@127.0.0.1:1/x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert unreachable.returncode == 1
     assert unreachable.stderr.startswith("odyssey: database unreachable:")
     assert len(unreachable.stderr.strip().splitlines()) == 1
     ok = subprocess.run(
-        [sys.executable, "-m", "devkit.cli", "db", "migrate", "--database-url", pg_cluster.url("postgres", "odyssey_shared")],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "devkit.cli",
+            "db",
+            "migrate",
+            "--database-url",
+            pg_cluster.url("postgres", "odyssey_shared"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert (ok.returncode, ok.stdout.strip()) == (0, "database is up to date")

@@ -86,7 +86,9 @@ def test_unmutated_matrix_passes_for_the_mutated_tables(matrix: tuple[psycopg.Co
 
 
 @pytest.mark.parametrize("spec", odyssey_rls.SPECS, ids=[s.qualified for s in odyssey_rls.SPECS])
-def test_row_level_security_itself_is_needed(matrix: tuple[psycopg.Connection, World], spec: TableSpec) -> None:
+def test_row_level_security_itself_is_needed(
+    matrix: tuple[psycopg.Connection, World], spec: TableSpec
+) -> None:
     """With RLS disabled on the table, some case fails — unless no API role but the service role holds any
     privilege on it (then the grants alone keep everyone out, which the matrix also proves)."""
     conn, world = matrix

@@ -339,4 +339,3 @@ def test_hours_are_elapsed_time_across_a_dst_change(db: psycopg.Connection, payr
     hank = _items(db, run)["hank"]
     assert hank["hours_worked"] == Decimal("8.00")  # 7 h + the 1 h before midnight
     assert hank["hourly_pay"] == Decimal("138.80")  # 8 × 17.35
-

@@ -42,7 +42,9 @@ def test_small_seed_is_deterministic_and_complete(db: psycopg.Connection) -> Non
     counts = {t: scalar(db, f"select count(*) from {t}") for t in TABLES}
     assert counts["onyx.agencies"] == 2 and counts["onyx.profiles"] == 12 and counts["onyx.models"] == 6
     assert counts["onyx.timesheets"] > 50 and counts["onyx.revenue_snapshots"] == 6 * 60
-    statuses: dict[str, int] = dict(db.execute("select status, count(*) from onyx.bio_pages group by 1").fetchall())
+    statuses: dict[str, int] = dict(
+        db.execute("select status, count(*) from onyx.bio_pages group by 1").fetchall()
+    )
     assert statuses == {"published": 4, "draft": 2}
     # the auth trigger of the core schema created the public profiles too
     assert scalar(db, "select count(*) from public.profiles where email like '%%.onyx.test'") == 12

@@ -88,7 +88,9 @@ class FakeStripe:
                 query = parse_qs(url.query)
                 outer.requests.append((url.path, query, self.headers.get("Authorization")))
                 if len(outer.requests) in outer.fail_on:
-                    self._send(400, {"error": {"type": "invalid_request_error", "message": "injected failure"}})
+                    self._send(
+                        400, {"error": {"type": "invalid_request_error", "message": "injected failure"}}
+                    )
                     return
                 if url.path == "/v1/events":
                     self._send(200, outer._list(query))
@@ -122,7 +124,7 @@ class FakeStripe:
             items = [e for e in items if e["created"] >= int(query["created[gte]"][0])]
         if "starting_after" in query:
             ids = [e["id"] for e in items]
-            items = items[ids.index(query["starting_after"][0]) + 1:]
+            items = items[ids.index(query["starting_after"][0]) + 1 :]
         limit = int(query.get("limit", ["10"])[0])
         page = [{k: v for k, v in e.items() if not k.startswith("_")} for e in items[:limit]]
         return {"object": "list", "url": "/v1/events", "has_more": len(items) > limit, "data": page}

@@ -31,16 +31,26 @@ def _lifecycles(conn: psycopg.Connection[Any], n: int) -> tuple[list[int], list[
     return orgs, events
 
 
-def test_resync_applies_failed_deliveries_idempotently_and_resumes(fresh_db: Any, fake_stripe: FakeStripe) -> None:
+def test_resync_applies_failed_deliveries_idempotently_and_resumes(
+    fresh_db: Any, fake_stripe: FakeStripe
+) -> None:
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         orgs, events = _lifecycles(conn, 3)
     delivered = events[0]  # delivered fine: Stripe does not list it
-    fake_stripe.events = [{**e, "_delivered": e is delivered} for e in sorted(events, key=lambda e: -e["created"])]
+    fake_stripe.events = [
+        {**e, "_delivered": e is delivered} for e in sorted(events, key=lambda e: -e["created"])
+    ]
     waits: list[float] = []
     fake_stripe.fail_on = {3}  # the third page fails: the run stops, keeping its cursor
     with pytest.raises(stripe_tools.ResyncError):
-        stripe_tools.resync(fresh_db.url, "sk_test_local", api_base=fake_stripe.url, page_size=5,
-                            max_per_second=50, sleep=waits.append)
+        stripe_tools.resync(
+            fresh_db.url,
+            "sk_test_local",
+            api_base=fake_stripe.url,
+            page_size=5,
+            max_per_second=50,
+            sleep=waits.append,
+        )
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         (cursor,) = conn.execute("select starting_after from public.stripe_sync_cursors").fetchone()
         assert conn.execute("select count(*) from public.stripe_events").fetchone() == (10,)
@@ -52,9 +62,15 @@ def test_resync_applies_failed_deliveries_idempotently_and_resumes(fresh_db: Any
 
     waits.clear()
     now = [1000.0]  # a clock that only moves when the resync sleeps: every request must wait its turn
-    report = stripe_tools.resync(fresh_db.url, "sk_test_local", api_base=fake_stripe.url, page_size=5,
-                                 max_per_second=4, sleep=lambda s: (waits.append(s), now.__setitem__(0, now[0] + s)),
-                                 clock=lambda: now[0])
+    report = stripe_tools.resync(
+        fresh_db.url,
+        "sk_test_local",
+        api_base=fake_stripe.url,
+        page_size=5,
+        max_per_second=4,
+        sleep=lambda s: (waits.append(s), now.__setitem__(0, now[0] + s)),
+        clock=lambda: now[0],
+    )
     # it resumed after the cursor instead of starting over
     assert fake_stripe.requests[first_pass][1]["starting_after"] == [cursor]
     assert report.seen == len(events) - 1 - 10 and report.duplicates == 0
@@ -63,23 +79,41 @@ def test_resync_applies_failed_deliveries_idempotently_and_resumes(fresh_db: Any
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         rows = stripe_db.final_rows(conn, orgs)
         assert [(s["organization_id"], s["status"]) for s in rows["subscriptions"]] == [
-            (orgs[1], "cancelled"), (orgs[2], "cancelled")]
+            (orgs[1], "cancelled"),
+            (orgs[2], "cancelled"),
+        ]
         # only the delivered checkout is missing; its organization waits for it
-        assert conn.execute("select count(*) from public.stripe_events where outcome = 'pending'").fetchone()[0] > 0
-        ledger_before = conn.execute("select id, outcome, attempts, processed_at from public.stripe_events order by id").fetchall()
+        assert (
+            conn.execute("select count(*) from public.stripe_events where outcome = 'pending'").fetchone()[0]
+            > 0
+        )
+        ledger_before = conn.execute(
+            "select id, outcome, attempts, processed_at from public.stripe_events order by id"
+        ).fetchall()
 
-    again = stripe_tools.resync(fresh_db.url, "sk_test_local", api_base=fake_stripe.url, page_size=100,
-                                max_per_second=50, sleep=waits.append)
+    again = stripe_tools.resync(
+        fresh_db.url,
+        "sk_test_local",
+        api_base=fake_stripe.url,
+        page_size=100,
+        max_per_second=50,
+        sleep=waits.append,
+    )
     assert (again.seen, again.duplicates, again.applied) == (len(events) - 1, len(events) - 1, 0)
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         assert stripe_db.final_rows(conn, orgs) == rows
-        after = conn.execute("select id, outcome, processed_at from public.stripe_events order by id").fetchall()
+        after = conn.execute(
+            "select id, outcome, processed_at from public.stripe_events order by id"
+        ).fetchall()
     assert after == [(i, o, p) for i, o, _, p in ledger_before]
 
 
-def test_resync_since_a_date_and_replay_through_the_cli(fresh_db: Any, fake_stripe: FakeStripe,
-                                                        monkeypatch: pytest.MonkeyPatch,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_resync_since_a_date_and_replay_through_the_cli(
+    fresh_db: Any,
+    fake_stripe: FakeStripe,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         orgs, events = _lifecycles(conn, 1)
     old = EventFactory().event("customer.created", {"id": "cus_old", "object": "customer"}, 1_600_000_000)
@@ -89,36 +123,52 @@ def test_resync_since_a_date_and_replay_through_the_cli(fresh_db: Any, fake_stri
     cli.main(["stripe", "resync", "--since", "2025-11-01", "--database-url", fresh_db.url, "--rate", "100"])
     out = capsys.readouterr().out
     assert out.strip() == "resync: 8 event(s) in 1 page(s), 0 already applied; ledger: applied 8"
-    assert fake_stripe.requests[0][1]["created[gte]"] == [str(int(datetime(2025, 11, 1, tzinfo=UTC).timestamp()))]
+    assert fake_stripe.requests[0][1]["created[gte]"] == [
+        str(int(datetime(2025, 11, 1, tzinfo=UTC).timestamp()))
+    ]
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
-        assert conn.execute("select count(*) from public.stripe_events where id = %s", (old["id"],)).fetchone() == (0,)
+        assert conn.execute(
+            "select count(*) from public.stripe_events where id = %s", (old["id"],)
+        ).fetchone() == (0,)
         before = stripe_db.final_rows(conn, orgs)
-        conn.execute("update public.subscriptions set status = 'active' where organization_id = %s", (orgs[0],))
+        conn.execute(
+            "update public.subscriptions set status = 'active' where organization_id = %s", (orgs[0],)
+        )
     # replay re-applies the stored event through the same path: the projection repairs the row
     cli.main(["stripe", "replay", events[7]["id"], "--database-url", fresh_db.url])
     assert f"replay {events[7]['id']}: applied" in capsys.readouterr().out
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         assert stripe_db.final_rows(conn, orgs) == before
-        assert conn.execute("select source, attempts from public.stripe_events where id = %s",
-                            (events[7]["id"],)).fetchone() == ("replay", 2)
+        assert conn.execute(
+            "select source, attempts from public.stripe_events where id = %s", (events[7]["id"],)
+        ).fetchone() == ("replay", 2)
     with pytest.raises(SystemExit):
         cli.main(["stripe", "replay", "evt_missing", "--database-url", fresh_db.url])
     assert "no stored event evt_missing" in capsys.readouterr().err
 
 
-def test_thin_event_is_verified_then_its_object_fetched_and_applied(fresh_db: Any, fake_stripe: FakeStripe,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_thin_event_is_verified_then_its_object_fetched_and_applied(
+    fresh_db: Any, fake_stripe: FakeStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = EventFactory(basil=True)
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         org = stripe_db.add_org(conn, "Thin Co")
         conn.execute("update public.organizations set stripe_customer_id = 'cus_thin' where id = %s", (org,))
     fake_stripe.objects["/v1/subscriptions/sub_thin"] = f.subscription(
-        "sub_thin", "cus_thin", "active", T0, "price_pro_monthly", (T0, T0 + 86400))
-    hook = load_hook(monkeypatch, fresh_db.url, STRIPE_SECRET_KEY="sk_test_local", STRIPE_API_BASE=fake_stripe.url)
+        "sub_thin", "cus_thin", "active", T0, "price_pro_monthly", (T0, T0 + 86400)
+    )
+    hook = load_hook(
+        monkeypatch, fresh_db.url, STRIPE_SECRET_KEY="sk_test_local", STRIPE_API_BASE=fake_stripe.url
+    )
     try:
-        thin = {"id": "evt_thin_1", "object": "v2.core.event", "type": "customer.subscription.updated",
-                "created": "2025-11-24T16:00:05.000Z", "livemode": False,
-                "related_object": {"id": "sub_thin", "type": "subscription", "url": "/v1/subscriptions/sub_thin"}}
+        thin = {
+            "id": "evt_thin_1",
+            "object": "v2.core.event",
+            "type": "customer.subscription.updated",
+            "created": "2025-11-24T16:00:05.000Z",
+            "livemode": False,
+            "related_object": {"id": "sub_thin", "type": "subscription", "url": "/v1/subscriptions/sub_thin"},
+        }
         body = json.dumps(thin).encode()
         bad = hook.post(body, signature.header_for(body, ["whsec_other"], int(time.time())))
         assert bad.status == 400 and fake_stripe.requests == []  # verified before anything is fetched
@@ -131,8 +181,13 @@ def test_thin_event_is_verified_then_its_object_fetched_and_applied(fresh_db: An
         r = hook.post(body, signature.header_for(body, [SECRET_A], int(time.time())))
         assert r.status == 503 and r.headers.get("Retry-After")
         with psycopg.connect(fresh_db.url, autocommit=True) as conn:
-            assert conn.execute("select status, stripe_status, last_event_created from public.subscriptions"
-                                " where organization_id = %s", (org,)).fetchone() == ("active", "active", T0 + 5)
-            assert conn.execute("select id from public.stripe_events order by id").fetchall() == [("evt_thin_1",)]
+            assert conn.execute(
+                "select status, stripe_status, last_event_created from public.subscriptions"
+                " where organization_id = %s",
+                (org,),
+            ).fetchone() == ("active", "active", T0 + 5)
+            assert conn.execute("select id from public.stripe_events order by id").fetchall() == [
+                ("evt_thin_1",)
+            ]
     finally:
         shared_db.close_pools()

@@ -31,8 +31,12 @@ def _connect(fresh_db: Any) -> psycopg.Connection[Any]:
     return psycopg.connect(fresh_db.url, autocommit=True)
 
 
-def _memory(events: list[dict[str, Any]], orgs: set[int], plans: dict[str, int],
-            invoices: dict[int, Any] | None = None) -> dict[str, Any]:
+def _memory(
+    events: list[dict[str, Any]],
+    orgs: set[int],
+    plans: dict[str, int],
+    invoices: dict[int, Any] | None = None,
+) -> dict[str, Any]:
     st = MemoryStore(orgs=orgs, plans=plans)
     st.invoices.update(invoices or {})
     for e in events:
@@ -57,9 +61,20 @@ def test_signature_table(hook: Hook, fresh_db: Any) -> None:
     cases = [
         ("one byte changed", tampered, good, 400, "invalid_signature"),
         ("wrong secret", body, signature.header_for(body, ["whsec_wrong"], now), 400, "invalid_signature"),
-        ("301 s old", body, signature.header_for(body, [SECRET_A], now - 301), 400, "timestamp_out_of_tolerance"),
-        ("301 s in the future", body, signature.header_for(body, [SECRET_A], now + 301), 400,
-         "timestamp_out_of_tolerance"),
+        (
+            "301 s old",
+            body,
+            signature.header_for(body, [SECRET_A], now - 301),
+            400,
+            "timestamp_out_of_tolerance",
+        ),
+        (
+            "301 s in the future",
+            body,
+            signature.header_for(body, [SECRET_A], now + 301),
+            400,
+            "timestamp_out_of_tolerance",
+        ),
         ("header missing", body, None, 400, "missing_signature"),
         ("v0 only", body, f"t={now},v0={signature.compute(SECRET_A, now, body)}", 400, "no_v1_signature"),
     ]
@@ -77,16 +92,23 @@ def test_signature_table(hook: Hook, fresh_db: Any) -> None:
         assert (r.status, r.json_body()["outcome"]) == (200, "applied")
         r = hook.post(body, good)
         assert (r.status, r.json_body()["outcome"]) == (200, "duplicate")
-        assert conn.execute("select stripe_customer_id from public.organizations where id = %s",
-                            (org,)).fetchone() == ("cus_sig",)
+        assert conn.execute(
+            "select stripe_customer_id from public.organizations where id = %s", (org,)
+        ).fetchone() == ("cus_sig",)
         assert stripe_db.ledger(conn, [event["id"]]) == {event["id"]: ("applied", 2)}
 
 
 def test_status_codes_for_what_is_not_an_error(hook: Hook, fresh_db: Any) -> None:
     f = EventFactory()
-    r = hook.deliver(f.event("radar.early_fraud_warning.created", {"id": "issfr_1", "object": "radar.early_fraud_warning"}, T0))
+    r = hook.deliver(
+        f.event(
+            "radar.early_fraud_warning.created", {"id": "issfr_1", "object": "radar.early_fraud_warning"}, T0
+        )
+    )
     assert (r.status, r.json_body()["outcome"]) == (200, "ignored")
-    r = hook.deliver(f.event("invoice.upcoming", {"object": "invoice", "customer": "cus_1", "status": "draft"}, T0))
+    r = hook.deliver(
+        f.event("invoice.upcoming", {"object": "invoice", "customer": "cus_1", "status": "draft"}, T0)
+    )
     assert (r.status, r.json_body()["outcome"]) == (200, "acknowledged")
     now = int(time.time())
     for body in (b"not json", b"[1, 2]", b'{"object": "event", "id": "evt_x"}'):
@@ -109,7 +131,9 @@ def test_fifty_concurrent_deliveries_of_one_event_have_one_effect(hook: Hook, fr
         org = stripe_db.add_org(conn, "Busy Co")
         inv = stripe_db.add_invoice(conn, org, "INV-C-1", "100.00", date(2099, 1, 1))
     meta = {"organization_id": str(org), "invoice_id": str(inv)}
-    event = f.event("payment_intent.succeeded", f.payment_intent("pi_conc", 2500, "succeeded", metadata=meta), T0)
+    event = f.event(
+        "payment_intent.succeeded", f.payment_intent("pi_conc", 2500, "succeeded", metadata=meta), T0
+    )
     body = json.dumps(event).encode()
     barrier = threading.Barrier(16)
 
@@ -124,21 +148,29 @@ def test_fifty_concurrent_deliveries_of_one_event_have_one_effect(hook: Hook, fr
     assert [s for s, _ in results] == [200] * 50
     assert Counter(o for _, o in results) == {"applied": 1, "duplicate": 49}
     with _connect(fresh_db) as conn:
-        assert conn.execute("select amount_paid, balance_due, status from public.invoices where id = %s",
-                            (inv,)).fetchone() == (Decimal("25.00"), Decimal("75.00"), "sent")
-        assert conn.execute("select count(*), sum(amount) from public.payments where invoice_id = %s",
-                            (inv,)).fetchone() == (1, Decimal("25.00"))
+        assert conn.execute(
+            "select amount_paid, balance_due, status from public.invoices where id = %s", (inv,)
+        ).fetchone() == (Decimal("25.00"), Decimal("75.00"), "sent")
+        assert conn.execute(
+            "select count(*), sum(amount) from public.payments where invoice_id = %s", (inv,)
+        ).fetchone() == (1, Decimal("25.00"))
         assert stripe_db.ledger(conn, [event["id"]]) == {event["id"]: ("applied", 50)}
 
 
-def test_a_failure_rolls_everything_back_and_asks_for_a_retry(hook: Hook, fresh_db: Any,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_rolls_everything_back_and_asks_for_a_retry(
+    hook: Hook, fresh_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = EventFactory()
     with _connect(fresh_db) as conn:
         org = stripe_db.add_org(conn, "Fragile Co")
         inv = stripe_db.add_invoice(conn, org, "INV-F-1", "50.00", date(2099, 1, 1))
-    event = f.event("payment_intent.succeeded", f.payment_intent(
-        "pi_fail", 5000, "succeeded", metadata={"organization_id": str(org), "invoice_id": str(inv)}), T0)
+    event = f.event(
+        "payment_intent.succeeded",
+        f.payment_intent(
+            "pi_fail", 5000, "succeeded", metadata={"organization_id": str(org), "invoice_id": str(inv)}
+        ),
+        T0,
+    )
 
     def broken(self: Any, row: Any) -> None:
         raise RuntimeError("disk on fire")
@@ -149,14 +181,16 @@ def test_a_failure_rolls_everything_back_and_asks_for_a_retry(hook: Hook, fresh_
     with _connect(fresh_db) as conn:
         assert conn.execute("select count(*) from public.stripe_objects").fetchone() == (0,)
         assert conn.execute("select count(*) from public.payments").fetchone() == (0,)
-        assert conn.execute("select outcome, attempts, error from public.stripe_events where id = %s",
-                            (event["id"],)).fetchone() == ("failed", 1, "RuntimeError")
+        assert conn.execute(
+            "select outcome, attempts, error from public.stripe_events where id = %s", (event["id"],)
+        ).fetchone() == ("failed", 1, "RuntimeError")
     monkeypatch.undo()
     r = hook.deliver(event)
     assert (r.status, r.json_body()["outcome"]) == (200, "applied")
     with _connect(fresh_db) as conn:
-        assert conn.execute("select status, amount_paid from public.invoices where id = %s",
-                            (inv,)).fetchone() == ("paid", Decimal("50.00"))
+        assert conn.execute(
+            "select status, amount_paid from public.invoices where id = %s", (inv,)
+        ).fetchone() == ("paid", Decimal("50.00"))
         assert stripe_db.ledger(conn, [event["id"]]) == {event["id"]: ("applied", 2)}
 
 
@@ -180,9 +214,11 @@ def test_sampled_lifecycle_orders_over_http_match_the_in_memory_result(hook: Hoo
             assert got["subscriptions"][0]["status"] == "cancelled"
             assert {o for o, _ in stripe_db.ledger(conn, [e["id"] for e in events]).values()} == {"applied"}
             assert conn.execute("select count(*) from public.stripe_pending_events").fetchone() == (0,)
-            (pay_sub,) = conn.execute("select p.subscription_id = s.id from public.payments p join public.subscriptions s"
-                                      " on s.organization_id = p.organization_id where p.organization_id = %s",
-                                      (org,)).fetchone()
+            (pay_sub,) = conn.execute(
+                "select p.subscription_id = s.id from public.payments p join public.subscriptions s"
+                " on s.organization_id = p.organization_id where p.organization_id = %s",
+                (org,),
+            ).fetchone()
             assert pay_sub is True
 
 
@@ -193,6 +229,7 @@ def test_pre_basil_and_basil_payloads_give_the_same_rows(hook: Hook, fresh_db: A
     for org, basil, key in ((old_org, False, "shapeA"), (new_org, True, "shapeB")):
         for e in reversed(EventFactory(basil=basil).lifecycle(org, key, t0=T0)):
             assert hook.deliver(e).status == 200
+
     def normal(org: int, key: str) -> str:
         rows = stripe_db.final_rows(conn, [org])
         for table in ("subscriptions", "payments"):
@@ -219,23 +256,39 @@ def test_invoice_payments_and_refunds_in_every_order(hook: Hook, fresh_db: Any) 
             inv = stripe_db.add_invoice(conn, org, f"INV-R-{n}", "100.00", date(2000, 1, 1))
         meta = {"organization_id": str(org), "invoice_id": str(inv)}
         events = [
-            f.event("payment_intent.succeeded", f.payment_intent(f"pi_r{n}a", 6000, "succeeded", metadata=meta), T0),
-            f.event("payment_intent.succeeded", f.payment_intent(f"pi_r{n}b", 4000, "succeeded", metadata=meta), T0 + 1),
+            f.event(
+                "payment_intent.succeeded",
+                f.payment_intent(f"pi_r{n}a", 6000, "succeeded", metadata=meta),
+                T0,
+            ),
+            f.event(
+                "payment_intent.succeeded",
+                f.payment_intent(f"pi_r{n}b", 4000, "succeeded", metadata=meta),
+                T0 + 1,
+            ),
             f.event("refund.created", f.refund(f"re_r{n}a", f"pi_r{n}a", 2000), T0 + 2),
             f.event("charge.refunded", f.charge(f"pi_r{n}b", 4000, 4000), T0 + 3),
         ]
         for i in order:
             assert hook.deliver(events[i]).status == 200
         with _connect(fresh_db) as conn:
-            assert conn.execute("select amount_paid, balance_due, status, paid_at from public.invoices where id = %s",
-                                (inv,)).fetchone() == (Decimal("40.00"), Decimal("60.00"), "overdue", None), order
-            assert conn.execute("select stripe_payment_intent_id, status, amount_refunded from public.payments"
-                                " where invoice_id = %s order by 1", (inv,)).fetchall() == [
-                (f"pi_r{n}a", "succeeded", Decimal("20.00")), (f"pi_r{n}b", "refunded", Decimal("40.00"))]
+            assert conn.execute(
+                "select amount_paid, balance_due, status, paid_at from public.invoices where id = %s", (inv,)
+            ).fetchone() == (Decimal("40.00"), Decimal("60.00"), "overdue", None), order
+            assert conn.execute(
+                "select stripe_payment_intent_id, status, amount_refunded from public.payments"
+                " where invoice_id = %s order by 1",
+                (inv,),
+            ).fetchall() == [
+                (f"pi_r{n}a", "succeeded", Decimal("20.00")),
+                (f"pi_r{n}b", "refunded", Decimal("40.00")),
+            ]
 
 
 @pytest.mark.parametrize("checkout_first", [True, False])
-def test_pending_event_applied_when_its_dependency_arrives(hook: Hook, fresh_db: Any, checkout_first: bool) -> None:
+def test_pending_event_applied_when_its_dependency_arrives(
+    hook: Hook, fresh_db: Any, checkout_first: bool
+) -> None:
     f = EventFactory()
     with _connect(fresh_db) as conn:
         org = stripe_db.add_org(conn, "Later Co")
@@ -246,14 +299,19 @@ def test_pending_event_applied_when_its_dependency_arrives(hook: Hook, fresh_db:
     with _connect(fresh_db) as conn:
         if not checkout_first:
             assert conn.execute("select count(*) from public.subscriptions").fetchone() == (0,)
-            assert conn.execute("select waiting_for from public.stripe_pending_events").fetchall() == [("customer:cus_pend",)]
+            assert conn.execute("select waiting_for from public.stripe_pending_events").fetchall() == [
+                ("customer:cus_pend",)
+            ]
             assert hook.deliver(created).json_body()["outcome"] == "duplicate"  # Stripe's retry: no 4xx loop
     assert hook.deliver(second).json_body()["outcome"] == "applied"
     with _connect(fresh_db) as conn:
-        assert conn.execute("select organization_id, status, stripe_status from public.subscriptions").fetchall() == [
-            (org, "unpaid", "incomplete")]
+        assert conn.execute(
+            "select organization_id, status, stripe_status from public.subscriptions"
+        ).fetchall() == [(org, "unpaid", "incomplete")]
         assert stripe_db.ledger(conn, [checkout["id"], created["id"]]) == {
-            checkout["id"]: ("applied", 1), created["id"]: ("applied", 1 if checkout_first else 2)}
+            checkout["id"]: ("applied", 1),
+            created["id"]: ("applied", 1 if checkout_first else 2),
+        }
         assert conn.execute("select count(*) from public.stripe_pending_events").fetchone() == (0,)
 
 
@@ -270,8 +328,15 @@ def _interleaved(f: EventFactory, orgs: list[int], prefix: str) -> list[dict[str
         events += life
         while len(events) < (i + 1) * 50:
             t = T0 + rng.randrange(0, 1200, 3)  # every third second: plenty of same-second ties
-            sub = f.subscription(f"sub_{key}", f"cus_{key}", rng.choice(statuses), T0, "price_pro_monthly",
-                                 (t, t + 86400), cancel_at_period_end=rng.random() < 0.3)
+            sub = f.subscription(
+                f"sub_{key}",
+                f"cus_{key}",
+                rng.choice(statuses),
+                T0,
+                "price_pro_monthly",
+                (t, t + 86400),
+                cancel_at_period_end=rng.random() < 0.3,
+            )
             events.append(f.event("customer.subscription.updated", sub, t))
     rng.shuffle(events)
     return events
@@ -284,12 +349,14 @@ def _normalised(conn: psycopg.Connection[Any], orgs: list[int], prefix: str) -> 
     for table in ("subscriptions", "payments"):
         for row in rows[table]:
             row["organization_id"] = index[row["organization_id"]]
-            out.append(json.dumps(row, default=str, sort_keys=True).replace(f'_{prefix}', "_K"))
-    out.append(json.dumps({index[k]: v for k, v in rows["org_customer"].items()}).replace(f'_{prefix}', "_K"))
+            out.append(json.dumps(row, default=str, sort_keys=True).replace(f"_{prefix}", "_K"))
+    out.append(json.dumps({index[k]: v for k, v in rows["org_customer"].items()}).replace(f"_{prefix}", "_K"))
     return out
 
 
-def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(hook: Hook, fresh_db: Any) -> None:
+def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(
+    hook: Hook, fresh_db: Any
+) -> None:
     f = EventFactory()
     with _connect(fresh_db) as conn:
         plan = stripe_db.set_price(conn, "professional", "price_pro_monthly")
@@ -307,7 +374,9 @@ def test_thousand_interleaved_events_from_sixteen_workers_equal_a_serial_replay(
             repo.apply_event(conn, Event.model_validate(e), json.dumps(e))
     with _connect(fresh_db) as conn:
         got = stripe_db.final_rows(conn, orgs)
-        assert conn.execute("select outcome, count(*) from public.stripe_events group by 1").fetchall() == [("applied", 2000)]
+        assert conn.execute("select outcome, count(*) from public.stripe_events group by 1").fetchall() == [
+            ("applied", 2000)
+        ]
         assert conn.execute("select max(attempts) from public.stripe_events").fetchone() == (1,)
         assert _normalised(conn, orgs, "load") == _normalised(conn, serial_orgs, "serial")
     # and both equal the in-memory model applying them in id order
@@ -320,8 +389,12 @@ def test_database_down_is_a_retryable_503(monkeypatch: pytest.MonkeyPatch) -> No
     from shared import db as shared_db
     from tests.functions.stripe_webhook.hooks import load_hook
 
-    down = load_hook(monkeypatch, "postgresql://postgres@127.0.0.1:1/nowhere", ODYSSEY_DB_POOL_TIMEOUT_S="0.5",
-                     ODYSSEY_DB_CONNECT_TIMEOUT_S="1")
+    down = load_hook(
+        monkeypatch,
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        ODYSSEY_DB_POOL_TIMEOUT_S="0.5",
+        ODYSSEY_DB_CONNECT_TIMEOUT_S="1",
+    )
     try:
         f = EventFactory()
         r = down.deliver(f.event("customer.deleted", {"id": "cus_down", "object": "customer"}, T0))

@@ -62,7 +62,9 @@ def test_payloads_are_stored_exactly_whatever_they_contain(fresh_db: Any) -> Non
     event = f.event("customer.created", {"id": "cus_tricky", "object": "customer", "name": tricky}, T0)
     with psycopg.connect(fresh_db.url, autocommit=True) as conn:
         assert _apply(conn, event) == "acknowledged"
-        (payload,) = conn.execute("select payload from public.stripe_events where id = %s", (event["id"],)).fetchone()
+        (payload,) = conn.execute(
+            "select payload from public.stripe_events where id = %s", (event["id"],)
+        ).fetchone()
         assert conn.execute("select count(*) from public.payments").fetchone() == (0,)
     assert payload == event
 
@@ -78,13 +80,20 @@ def test_a_replay_leaves_unchanged_projections_untouched(fresh_db: Any) -> None:
         versions = conn.execute(
             "select (select xmin::text from public.subscriptions where organization_id = %s),"
             " (select string_agg(xmin::text, ',') from public.payments where organization_id = %s),"
-            " (select xmin::text from public.organizations where id = %s)", (org, org, org)).fetchone()
+            " (select xmin::text from public.organizations where id = %s)",
+            (org, org, org),
+        ).fetchone()
         for e in events:
             assert repo.replay_event(conn, e["id"]).outcome == "applied"
-        assert conn.execute(
-            "select (select xmin::text from public.subscriptions where organization_id = %s),"
-            " (select string_agg(xmin::text, ',') from public.payments where organization_id = %s),"
-            " (select xmin::text from public.organizations where id = %s)", (org, org, org)).fetchone() == versions
+        assert (
+            conn.execute(
+                "select (select xmin::text from public.subscriptions where organization_id = %s),"
+                " (select string_agg(xmin::text, ',') from public.payments where organization_id = %s),"
+                " (select xmin::text from public.organizations where id = %s)",
+                (org, org, org),
+            ).fetchone()
+            == versions
+        )
 
 
 def test_reads_are_the_up_front_locks_and_nothing_behind_a_later_lock() -> None:
@@ -98,22 +107,32 @@ def test_reads_are_the_up_front_locks_and_nothing_behind_a_later_lock() -> None:
     assert reads.links["invoice"] == [] and reads.bindings == []
     sub = Event.model_validate(f.lifecycle(1, "r", t0=T0)[1])
     reads = repo.reads_for(service.snapshot_for(sub))
-    assert reads.locks == ["1cus:cus_r"] and reads.links["customer"] == ["cus_r"] and reads.bindings == ["cus_r"]
+    assert (
+        reads.locks == ["1cus:cus_r"] and reads.links["customer"] == ["cus_r"] and reads.bindings == ["cus_r"]
+    )
     assert repo.reads_for(None).locks == []
 
 
-@pytest.mark.parametrize("function", [
-    "public.stripe_event_begin(text, text, text, boolean, bigint, text, jsonb, boolean, jsonb)",
-    "public.stripe_put_subscription(bigint, bigint, text, text, timestamptz, timestamptz, boolean, timestamptz,"
-    " timestamptz, timestamptz, text, text, text, bigint, bigint)",
-    "public.stripe_put_payment(bigint, text, bigint, numeric, text, text, text, text, text, text, timestamptz, text,"
-    " numeric, text)",
-])
-def test_only_the_service_role_may_execute_the_webhook_functions(db: psycopg.Connection, function: str) -> None:
+@pytest.mark.parametrize(
+    "function",
+    [
+        "public.stripe_event_begin(text, text, text, boolean, bigint, text, jsonb, boolean, jsonb)",
+        "public.stripe_put_subscription(bigint, bigint, text, text, timestamptz, timestamptz, boolean, timestamptz,"
+        " timestamptz, timestamptz, text, text, text, bigint, bigint)",
+        "public.stripe_put_payment(bigint, text, bigint, numeric, text, text, text, text, text, text, timestamptz, text,"
+        " numeric, text)",
+    ],
+)
+def test_only_the_service_role_may_execute_the_webhook_functions(
+    db: psycopg.Connection, function: str
+) -> None:
     got = db.execute(
         "select r, has_function_privilege(r, %s::regprocedure, 'execute') from unnest(array['anon', 'authenticated',"
-        " 'service_role']) r order by 1", (function,)).fetchall()
+        " 'service_role']) r order by 1",
+        (function,),
+    ).fetchall()
     assert got == [("anon", False), ("authenticated", False), ("service_role", True)]
-    (secdef, config) = db.execute("select prosecdef, proconfig from pg_proc where oid = %s::regprocedure",
-                                  (function,)).fetchone()
+    (secdef, config) = db.execute(
+        "select prosecdef, proconfig from pg_proc where oid = %s::regprocedure", (function,)
+    ).fetchone()
     assert secdef is False and 'search_path=""' in config

@@ -35,9 +35,16 @@ def test_delivery_through_every_runtime(invoke: Callable[..., Any], webhook_env:
     key = f"rt{org}"
     event = f.event("checkout.session.completed", f.checkout_session(f"cs_{key}", f"cus_{key}", org), T0)
     # non-ASCII and unusual spacing: any re-serialisation before verifying would break the signature
-    body = json.dumps(event, indent=1, ensure_ascii=False).replace('"metadata": {}', '"metadata": {"note": "café ✓"}').encode()
+    body = (
+        json.dumps(event, indent=1, ensure_ascii=False)
+        .replace('"metadata": {}', '"metadata": {"note": "café ✓"}')
+        .encode()
+    )
     now = int(time.time())
-    headers = {"Content-Type": "application/json", "Stripe-Signature": signature.header_for(body, [SECRET_B], now)}
+    headers = {
+        "Content-Type": "application/json",
+        "Stripe-Signature": signature.header_for(body, [SECRET_B], now),
+    }
 
     r = invoke("stripe_webhook", "POST", "/", headers=headers, body=body)
     assert (r.status, r.json()["outcome"], r.json()["event_id"]) == (200, "applied", event["id"]), r.way
@@ -53,6 +60,7 @@ def test_delivery_through_every_runtime(invoke: Callable[..., Any], webhook_env:
     r = invoke("stripe_webhook", "GET", "/")
     assert r.status == 405, r.way
     with psycopg.connect(webhook_env["SUPABASE_DB_URL"], autocommit=True) as conn:
-        assert conn.execute("select stripe_customer_id from public.organizations where id = %s",
-                            (org,)).fetchone() == (f"cus_{key}",)
+        assert conn.execute(
+            "select stripe_customer_id from public.organizations where id = %s", (org,)
+        ).fetchone() == (f"cus_{key}",)
         assert stripe_db.ledger(conn, [event["id"]]) == {event["id"]: ("applied", 2)}

@@ -67,8 +67,13 @@ def test_a_connection_returned_after_a_failure_is_checked(checks: list[int]) -> 
 
 def test_claims_are_quoted_as_literals_and_local_to_the_transaction(function_env: dict[str, str]) -> None:
     settings = _settings()
-    claims = {"sub": str(uuid.uuid4()), "role": "authenticated", "name": "O'Brien \\ '); drop table x; --",
-              "emoji": "\u00e9\u2603", "pct": "100% %s %(x)s"}
+    claims = {
+        "sub": str(uuid.uuid4()),
+        "role": "authenticated",
+        "name": "O'Brien \\ '); drop table x; --",
+        "emoji": "\u00e9\u2603",
+        "pct": "100% %s %(x)s",
+    }
     with shared_db.transaction(settings, "authenticated", claims, statement_timeout_ms=1234) as conn:
         role, raw, timeout = conn.execute(
             "select current_user, current_setting('request.jwt.claims'), current_setting('statement_timeout')"
@@ -77,7 +82,10 @@ def test_claims_are_quoted_as_literals_and_local_to_the_transaction(function_env
     assert (role, json.loads(raw), timeout) == ("authenticated", claims, "1234ms")
     with shared_db.get_pool(settings).connection() as raw_conn:
         assert raw_conn.execute("select current_user").fetchone() == ("postgres",)
-        assert raw_conn.execute("select current_setting('request.jwt.claims', true)").fetchone()[0] in (None, "")
+        assert raw_conn.execute("select current_setting('request.jwt.claims', true)").fetchone()[0] in (
+            None,
+            "",
+        )
 
 
 def test_a_nested_savepoint_inside_the_transaction_still_works(function_env: dict[str, str]) -> None:

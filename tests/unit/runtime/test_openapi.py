@@ -68,7 +68,11 @@ def test_the_gateway_server_keeps_connections_alive(function_env):
         conn.connect()
         first_socket = conn.sock
         answers = []
-        for path in ("/functions/v1/heartbeat", "/functions/v1/openapi.json", "/functions/v1/no-such-function"):
+        for path in (
+            "/functions/v1/heartbeat",
+            "/functions/v1/openapi.json",
+            "/functions/v1/no-such-function",
+        ):
             conn.request("GET", path)
             resp = conn.getresponse()
             resp.read()

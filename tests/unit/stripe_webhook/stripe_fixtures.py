@@ -71,7 +71,9 @@ class MemoryStore:
         self.bindings[binding.stripe_customer_id] = binding
         if binding.deleted:
             if self.org_customer.get(binding.organization_id) in (binding.stripe_customer_id, None):
-                self.org_customer[binding.organization_id] = None  # like organizations.stripe_customer_id null
+                self.org_customer[binding.organization_id] = (
+                    None  # like organizations.stripe_customer_id null
+                )
         else:
             self.org_customer[binding.organization_id] = binding.stripe_customer_id
 
@@ -90,7 +92,11 @@ class MemoryStore:
         self.org_plan[row.organization_id] = row.plan_id if row.status in service.LIVE_STATUSES else None
 
     def put_payment(self, row: PaymentRow) -> None:
-        key = ("in", row.stripe_invoice_id) if row.stripe_invoice_id else ("pi", row.stripe_payment_intent_id or "")
+        key = (
+            ("in", row.stripe_invoice_id)
+            if row.stripe_invoice_id
+            else ("pi", row.stripe_payment_intent_id or "")
+        )
         self.payments[key] = row
 
     def payments_for_invoice(self, invoice_id: int) -> list[PaymentRow]:
@@ -122,19 +128,25 @@ class MemoryStore:
     def fingerprint(self) -> tuple[Any, ...]:
         """A cheap, order-free value of every row the webhook keeps (for comparing thousands of runs)."""
         return (
-            tuple(sorted(self.subscriptions.items())), tuple(sorted(self.payments.items())),
-            tuple(sorted(self.invoices.items())), tuple(sorted(self.org_customer.items())),
-            tuple(sorted(self.org_plan.items())), tuple(sorted(self.plan_rows.items())),
+            tuple(sorted(self.subscriptions.items())),
+            tuple(sorted(self.payments.items())),
+            tuple(sorted(self.invoices.items())),
+            tuple(sorted(self.org_customer.items())),
+            tuple(sorted(self.org_plan.items())),
+            tuple(sorted(self.plan_rows.items())),
             tuple(sorted((k, tuple(sorted(v))) for k, v in self.pending.items() if v)),
         )
 
     # -- what the tests compare --------------------------------------------------------------------------
     def final_rows(self) -> dict[str, Any]:
         return {
-            "subscriptions": sorted((r.model_dump() for r in self.subscriptions.values()),
-                                    key=lambda r: r["organization_id"]),
-            "payments": sorted((p.model_dump() for p in self.payments.values()),
-                   key=lambda r: (r["stripe_invoice_id"] or "", r["stripe_payment_intent_id"] or "")),
+            "subscriptions": sorted(
+                (r.model_dump() for r in self.subscriptions.values()), key=lambda r: r["organization_id"]
+            ),
+            "payments": sorted(
+                (p.model_dump() for p in self.payments.values()),
+                key=lambda r: (r["stripe_invoice_id"] or "", r["stripe_payment_intent_id"] or ""),
+            ),
             "invoices": sorted((i.model_dump() for i in self.invoices.values()), key=lambda r: r["id"]),
             "org_customer": dict(sorted(self.org_customer.items())),
             "org_plan": dict(sorted(self.org_plan.items())),

@@ -41,16 +41,36 @@ def at(seconds: int) -> datetime:
 
 
 EXPECTED_SUBSCRIPTION = {
-    "organization_id": ORG, "stripe_subscription_id": "sub_L", "stripe_customer_id": "cus_L", "plan_id": PLAN,
-    "stripe_price_id": "price_pro_monthly", "status": "cancelled", "stripe_status": "canceled",
-    "current_period_start": at(T0), "current_period_end": at(T0 + 30 * 86400), "cancel_at_period_end": False,
-    "cancelled_at": at(T0 + 900), "trial_start": None, "trial_end": None, "last_event_created": T0 + 900,
+    "organization_id": ORG,
+    "stripe_subscription_id": "sub_L",
+    "stripe_customer_id": "cus_L",
+    "plan_id": PLAN,
+    "stripe_price_id": "price_pro_monthly",
+    "status": "cancelled",
+    "stripe_status": "canceled",
+    "current_period_start": at(T0),
+    "current_period_end": at(T0 + 30 * 86400),
+    "cancel_at_period_end": False,
+    "cancelled_at": at(T0 + 900),
+    "trial_start": None,
+    "trial_end": None,
+    "last_event_created": T0 + 900,
 }
 EXPECTED_PAYMENT = {
-    "organization_id": ORG, "stripe_invoice_id": "in_L", "stripe_payment_intent_id": "pi_L",
-    "stripe_subscription_id": "sub_L", "invoice_id": None, "amount": Decimal("99.00"), "currency": "USD",
-    "status": "succeeded", "payment_method": "card", "stripe_charge_id": "ch_L", "failure_reason": None,
-    "processed_at": at(T0 + 2), "amount_refunded": Decimal("0.00"), "dispute_status": None,
+    "organization_id": ORG,
+    "stripe_invoice_id": "in_L",
+    "stripe_payment_intent_id": "pi_L",
+    "stripe_subscription_id": "sub_L",
+    "invoice_id": None,
+    "amount": Decimal("99.00"),
+    "currency": "USD",
+    "status": "succeeded",
+    "payment_method": "card",
+    "stripe_charge_id": "ch_L",
+    "failure_reason": None,
+    "processed_at": at(T0 + 2),
+    "amount_refunded": Decimal("0.00"),
+    "dispute_status": None,
 }
 
 
@@ -124,8 +144,13 @@ def test_event_before_its_customer_binding_is_pending_then_applied(checkout_firs
 
 
 def _sub_event(f: EventFactory, type_: str, status: str, created: int, **kw: Any) -> Event:
-    return ev(f.event(type_, f.subscription("sub_S", "cus_S", status, T0, "price_pro_monthly",
-                                            (T0, T0 + 86400), **kw), created))
+    return ev(
+        f.event(
+            type_,
+            f.subscription("sub_S", "cus_S", status, T0, "price_pro_monthly", (T0, T0 + 86400), **kw),
+            created,
+        )
+    )
 
 
 def _bound() -> MemoryStore:
@@ -158,8 +183,10 @@ def test_same_second_tie_goes_to_the_later_lifecycle_state() -> None:
     a = _sub_event(f, "customer.subscription.updated", "active", T0 + 5)
     b = _sub_event(f, "customer.subscription.updated", "past_due", T0 + 5)
     c = _sub_event(f, "customer.subscription.updated", "trialing", T0 + 5)
-    results = {run(order, _bound()).final_rows()["subscriptions"][0]["stripe_status"]
-               for order in itertools.permutations([a, b, c])}
+    results = {
+        run(order, _bound()).final_rows()["subscriptions"][0]["stripe_status"]
+        for order in itertools.permutations([a, b, c])
+    }
     assert results == {"past_due"}
 
 
@@ -173,11 +200,20 @@ def test_exact_ties_resolve_by_event_id_whatever_the_order() -> None:
         assert row["cancel_at_period_end"] is winner.data.object["cancel_at_period_end"]
 
 
-@pytest.mark.parametrize(("status", "ours"), [("incomplete", "unpaid"), ("incomplete_expired", "cancelled"),
-                                              ("paused", "unpaid"), ("trialing", "trialing"), ("unpaid", "unpaid")])
+@pytest.mark.parametrize(
+    ("status", "ours"),
+    [
+        ("incomplete", "unpaid"),
+        ("incomplete_expired", "cancelled"),
+        ("paused", "unpaid"),
+        ("trialing", "trialing"),
+        ("unpaid", "unpaid"),
+    ],
+)
 def test_status_mapping(status: str, ours: str) -> None:
-    (row,) = run([_sub_event(EventFactory(), "customer.subscription.updated", status, T0)], _bound()) \
-        .final_rows()["subscriptions"]
+    (row,) = run(
+        [_sub_event(EventFactory(), "customer.subscription.updated", status, T0)], _bound()
+    ).final_rows()["subscriptions"]
     assert (row["status"], row["stripe_status"]) == (ours, status)
 
 
@@ -188,9 +224,17 @@ INV = 41
 
 def _invoice_store(due: date) -> MemoryStore:
     st = store()
-    st.invoices[INV] = OrgInvoice(id=INV, organization_id=ORG, total=Decimal("100.00"), status="sent", due_date=due,
-                                  amount_paid=Decimal("0"), balance_due=Decimal("100.00"), paid_at=None,
-                                  stripe_payment_intent_id=None)
+    st.invoices[INV] = OrgInvoice(
+        id=INV,
+        organization_id=ORG,
+        total=Decimal("100.00"),
+        status="sent",
+        due_date=due,
+        amount_paid=Decimal("0"),
+        balance_due=Decimal("100.00"),
+        paid_at=None,
+        stripe_payment_intent_id=None,
+    )
     return st
 
 
@@ -198,10 +242,22 @@ def _invoice_events() -> list[Event]:
     f = EventFactory()
     meta = {"organization_id": str(ORG), "invoice_id": str(INV)}
     return [
-        ev(f.event("payment_intent.succeeded", f.payment_intent("pi_one", 6000, "succeeded", metadata=meta), T0)),
-        ev(f.event("payment_intent.succeeded", f.payment_intent("pi_two", 4000, "succeeded", metadata=meta), T0 + 60)),
+        ev(
+            f.event(
+                "payment_intent.succeeded", f.payment_intent("pi_one", 6000, "succeeded", metadata=meta), T0
+            )
+        ),
+        ev(
+            f.event(
+                "payment_intent.succeeded",
+                f.payment_intent("pi_two", 4000, "succeeded", metadata=meta),
+                T0 + 60,
+            )
+        ),
         ev(f.event("refund.created", f.refund("re_one", "pi_one", 2000), T0 + 120)),
-        ev(f.event("charge.refunded", f.charge("pi_one", 6000, 2000), T0 + 120)),  # the same refund, seen on the charge
+        ev(
+            f.event("charge.refunded", f.charge("pi_one", 6000, 2000), T0 + 120)
+        ),  # the same refund, seen on the charge
         ev(f.event("charge.refunded", f.charge("pi_two", 4000, 4000), T0 + 180)),  # full refund of the second
     ]
 
@@ -214,9 +270,16 @@ def test_partial_payments_and_refunds_in_every_order(due: date, reopened: str) -
         rows = run(order, _invoice_store(due)).final_rows()
         (inv,) = rows["invoices"]
         assert (inv["amount_paid"], inv["balance_due"], inv["status"], inv["paid_at"]) == (
-            Decimal("40.00"), Decimal("60.00"), reopened, None), [e.type for e in order]
+            Decimal("40.00"),
+            Decimal("60.00"),
+            reopened,
+            None,
+        ), [e.type for e in order]
         pays = {p["stripe_payment_intent_id"]: p for p in rows["payments"]}
-        assert (pays["pi_one"]["status"], pays["pi_one"]["amount_refunded"]) == ("succeeded", Decimal("20.00"))
+        assert (pays["pi_one"]["status"], pays["pi_one"]["amount_refunded"]) == (
+            "succeeded",
+            Decimal("20.00"),
+        )
         assert (pays["pi_two"]["status"], pays["pi_two"]["amount_refunded"]) == ("refunded", Decimal("40.00"))
         assert {p["invoice_id"] for p in pays.values()} == {INV}
         seen.add(repr(rows))
@@ -227,18 +290,32 @@ def test_two_partial_payments_pay_the_invoice() -> None:
     events = _invoice_events()[:2]
     for order in (events, events[::-1]):
         (inv,) = run(order, _invoice_store(date(2027, 1, 1))).final_rows()["invoices"]
-        assert (inv["amount_paid"], inv["balance_due"], inv["status"]) == (Decimal("100.00"), Decimal("0.00"), "paid")
+        assert (inv["amount_paid"], inv["balance_due"], inv["status"]) == (
+            Decimal("100.00"),
+            Decimal("0.00"),
+            "paid",
+        )
         assert inv["paid_at"] == at(T0 + 60) and inv["stripe_payment_intent_id"] == "pi_two"
     (inv,) = run(events[:1], _invoice_store(date(2027, 1, 1))).final_rows()["invoices"]
-    assert (inv["amount_paid"], inv["balance_due"], inv["status"]) == (Decimal("60.00"), Decimal("40.00"), "sent")
+    assert (inv["amount_paid"], inv["balance_due"], inv["status"]) == (
+        Decimal("60.00"),
+        Decimal("40.00"),
+        "sent",
+    )
 
 
 def test_payment_naming_another_tenants_invoice_writes_nothing() -> None:
     f = EventFactory()
     st = _invoice_store(date(2027, 1, 1))
-    wrong = ev(f.event("payment_intent.succeeded",
-                       f.payment_intent("pi_x", 10000, "succeeded", metadata={"organization_id": "8", "invoice_id": str(INV)}),
-                       T0))
+    wrong = ev(
+        f.event(
+            "payment_intent.succeeded",
+            f.payment_intent(
+                "pi_x", 10000, "succeeded", metadata={"organization_id": "8", "invoice_id": str(INV)}
+            ),
+            T0,
+        )
+    )
     out = st.deliver(wrong)
     assert out.outcome == "ignored" and "outside the organization" in (out.detail or "")
     assert st.final_rows()["payments"] == [] and st.invoices[INV].amount_paid == 0
@@ -255,16 +332,42 @@ def test_checkout_cannot_move_a_customer_to_another_tenant() -> None:
 def test_failed_payment_and_dispute_are_recorded() -> None:
     f = EventFactory()
     meta = {"organization_id": str(ORG), "invoice_id": str(INV)}
-    err = {"code": "card_declined", "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}
+    err = {
+        "code": "card_declined",
+        "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds.",
+    }
     st = _invoice_store(date(2027, 1, 1))
-    st.deliver(ev(f.event("payment_intent.payment_failed",
-                          f.payment_intent("pi_f", 10000, "requires_payment_method", metadata=meta, error=err), T0)))
+    st.deliver(
+        ev(
+            f.event(
+                "payment_intent.payment_failed",
+                f.payment_intent("pi_f", 10000, "requires_payment_method", metadata=meta, error=err),
+                T0,
+            )
+        )
+    )
     (p,) = st.final_rows()["payments"]
-    assert (p["status"], p["failure_reason"]) == ("failed", "insufficient_funds: Your card has insufficient funds.")
-    st.deliver(ev(f.event("payment_intent.succeeded", f.payment_intent("pi_f", 10000, "succeeded", metadata=meta), T0 + 5)))
-    st.deliver(ev(f.event("charge.dispute.created", f.dispute("dp_1", "pi_f", 10000, "needs_response"), T0 + 9)))
+    assert (p["status"], p["failure_reason"]) == (
+        "failed",
+        "insufficient_funds: Your card has insufficient funds.",
+    )
+    st.deliver(
+        ev(
+            f.event(
+                "payment_intent.succeeded",
+                f.payment_intent("pi_f", 10000, "succeeded", metadata=meta),
+                T0 + 5,
+            )
+        )
+    )
+    st.deliver(
+        ev(f.event("charge.dispute.created", f.dispute("dp_1", "pi_f", 10000, "needs_response"), T0 + 9))
+    )
     st.deliver(ev(f.event("charge.dispute.closed", f.dispute("dp_1", "pi_f", 10000, "won"), T0 + 99)))
-    st.deliver(ev(f.event("charge.dispute.updated", f.dispute("dp_1", "pi_f", 10000, "under_review"), T0 + 50)))
+    st.deliver(
+        ev(f.event("charge.dispute.updated", f.dispute("dp_1", "pi_f", 10000, "under_review"), T0 + 50))
+    )
     (p,) = st.final_rows()["payments"]
     assert (p["status"], p["failure_reason"], p["dispute_status"]) == ("succeeded", None, "won")
     assert st.invoices[INV].status == "paid"
@@ -278,8 +381,15 @@ def test_subscription_invoice_payment_failure_has_a_reason() -> None:
     (p,) = st.final_rows()["payments"]
     assert (p["status"], p["failure_reason"]) == ("failed", "invoice payment failed (attempt 2)")
     err = {"code": "card_declined", "message": "Your card was declined."}
-    st.deliver(ev(f.event("payment_intent.payment_failed",
-                          f.payment_intent("pi_F", 9900, "requires_payment_method", invoice="in_F", error=err), T0)))
+    st.deliver(
+        ev(
+            f.event(
+                "payment_intent.payment_failed",
+                f.payment_intent("pi_F", 9900, "requires_payment_method", invoice="in_F", error=err),
+                T0,
+            )
+        )
+    )
     (p,) = st.final_rows()["payments"]
     assert p["failure_reason"] == "card_declined: Your card was declined."
 
@@ -287,23 +397,53 @@ def test_subscription_invoice_payment_failure_has_a_reason() -> None:
 def test_types_we_do_not_handle_are_ignored_and_notifications_acknowledged() -> None:
     st = store()
     f = EventFactory()
-    assert st.deliver(ev(f.event("radar.early_fraud_warning.created", {"id": "issfr_1"}, T0))).outcome == "ignored"
-    trial = ev(f.event("customer.subscription.trial_will_end",
-                       f.subscription("sub_T", "cus_T", "trialing", T0, "price_pro_monthly", (T0, T0 + 9)), T0))
+    assert (
+        st.deliver(ev(f.event("radar.early_fraud_warning.created", {"id": "issfr_1"}, T0))).outcome
+        == "ignored"
+    )
+    trial = ev(
+        f.event(
+            "customer.subscription.trial_will_end",
+            f.subscription("sub_T", "cus_T", "trialing", T0, "price_pro_monthly", (T0, T0 + 9)),
+            T0,
+        )
+    )
     assert st.deliver(trial).outcome == "acknowledged"
     assert st.objects == {}
 
 
 def test_every_event_type_in_the_reference_table_is_routed() -> None:
-    for t in ("checkout.session.completed", "checkout.session.async_payment_succeeded",
-              "checkout.session.async_payment_failed", "customer.subscription.created",
-              "customer.subscription.updated", "customer.subscription.paused", "customer.subscription.resumed",
-              "customer.subscription.deleted", "customer.subscription.trial_will_end", "invoice.paid",
-              "invoice.payment_succeeded", "invoice.payment_failed", "invoice.upcoming",
-              "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing",
-              "payment_intent.canceled", "charge.refunded", "refund.created", "refund.updated",
-              "charge.dispute.created", "charge.dispute.closed", "customer.deleted", "product.created",
-              "product.updated", "product.deleted", "price.created", "price.updated", "price.deleted"):
+    for t in (
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.paused",
+        "customer.subscription.resumed",
+        "customer.subscription.deleted",
+        "customer.subscription.trial_will_end",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "invoice.payment_failed",
+        "invoice.upcoming",
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+        "payment_intent.processing",
+        "payment_intent.canceled",
+        "charge.refunded",
+        "refund.created",
+        "refund.updated",
+        "charge.dispute.created",
+        "charge.dispute.closed",
+        "customer.deleted",
+        "product.created",
+        "product.updated",
+        "product.deleted",
+        "price.created",
+        "price.updated",
+        "price.deleted",
+    ):
         assert t in service.ROUTES, t
 
 
@@ -312,7 +452,9 @@ def test_customer_deleted_tombstones_the_binding_and_later_events_still_reach_th
     st = store()
     events = [ev(e) for e in f.lifecycle(ORG, "D", t0=T0)]
     st.deliver(events[0])
-    st.deliver(ev(f.event("customer.deleted", {"id": "cus_D", "object": "customer", "deleted": True}, T0 + 1000)))
+    st.deliver(
+        ev(f.event("customer.deleted", {"id": "cus_D", "object": "customer", "deleted": True}, T0 + 1000))
+    )
     assert st.org_customer[ORG] is None
     st.deliver(events[7])  # its subscription's deletion follows as its own event
     assert st.final_rows()["subscriptions"][0]["status"] == "cancelled"
@@ -326,14 +468,20 @@ def test_price_and_product_events_keep_plans_in_step() -> None:
     st.deliver(ev(f.event("price.updated", f.price("price_pro_monthly", amount=10900), T0)))
     st.deliver(ev(f.event("price.updated", f.price("price_pro_monthly", amount=9900), T0 - 5)))  # stale
     assert st.plan_rows["price_pro_monthly"].price_monthly == Decimal("109.00")
-    st.deliver(ev(f.event("product.deleted", {"id": "prod_pro", "object": "product", "active": False}, T0 + 1)))
+    st.deliver(
+        ev(f.event("product.deleted", {"id": "prod_pro", "object": "product", "active": False}, T0 + 1))
+    )
     assert st.plan_rows["price_pro_monthly"].active is False
     st.deliver(ev(f.event("price.created", f.price("price_unknown"), T0)))
-    assert "price_unknown" not in st.plan_rows  # plans are ours; Stripe only updates the ones bound to a price
+    assert (
+        "price_unknown" not in st.plan_rows
+    )  # plans are ours; Stripe only updates the ones bound to a price
 
 
-@pytest.mark.parametrize(("amount", "currency", "major"), [(9900, "usd", "99.00"), (9900, "jpy", "9900"),
-                                                           (12340, "kwd", "12.34"), (1, "eur", "0.01")])
+@pytest.mark.parametrize(
+    ("amount", "currency", "major"),
+    [(9900, "usd", "99.00"), (9900, "jpy", "9900"), (12340, "kwd", "12.34"), (1, "eur", "0.01")],
+)
 def test_minor_units(amount: int, currency: str, major: str) -> None:
     assert to_major(amount, currency) == Decimal(major)
 
@@ -341,7 +489,9 @@ def test_minor_units(amount: int, currency: str, major: str) -> None:
 def test_customer_deleted_before_its_checkout_still_tombstones() -> None:
     f = EventFactory()
     events = [ev(e) for e in f.lifecycle(ORG, "E", t0=T0)]
-    deleted = ev(f.event("customer.deleted", {"id": "cus_E", "object": "customer", "deleted": True}, T0 + 1000))
+    deleted = ev(
+        f.event("customer.deleted", {"id": "cus_E", "object": "customer", "deleted": True}, T0 + 1000)
+    )
     finals = []
     for order in itertools.permutations([events[0], events[1], deleted]):
         st = run(order)
@@ -362,6 +512,12 @@ def test_refunding_everything_in_every_order_reopens_the_invoice() -> None:
         rows = run(order, _invoice_store(date(2027, 1, 1))).final_rows()
         (inv,) = rows["invoices"]
         assert (inv["amount_paid"], inv["balance_due"], inv["status"], inv["paid_at"]) == (
-            Decimal("0.00"), Decimal("100.00"), "sent", None)
+            Decimal("0.00"),
+            Decimal("100.00"),
+            "sent",
+            None,
+        )
         assert {(p["status"], p["amount_refunded"]) for p in rows["payments"]} == {
-            ("refunded", Decimal("60.00")), ("refunded", Decimal("40.00"))}
+            ("refunded", Decimal("60.00")),
+            ("refunded", Decimal("40.00")),
+        }

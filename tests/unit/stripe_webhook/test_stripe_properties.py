@@ -15,19 +15,36 @@ from functions.stripe_webhook.models import Event, OrgInvoice
 from tests.unit.stripe_webhook.stripe_fixtures import MemoryStore
 
 ORG, T0 = 3, 1_764_000_000
-STATUSES = ["incomplete", "trialing", "active", "past_due", "unpaid", "paused", "canceled", "incomplete_expired"]
+STATUSES = [
+    "incomplete",
+    "trialing",
+    "active",
+    "past_due",
+    "unpaid",
+    "paused",
+    "canceled",
+    "incomplete_expired",
+]
 FACTORY = EventFactory()
 
 sub_events = st.lists(
     st.tuples(st.sampled_from(STATUSES), st.integers(0, 5), st.booleans(), st.booleans()),
-    min_size=1, max_size=8,
+    min_size=1,
+    max_size=8,
 )
 
 
 def _sub_event(i: int, status: str, second: int, cancel: bool, deleted: bool) -> Event:
     type_ = "customer.subscription.deleted" if deleted else "customer.subscription.updated"
-    sub = FACTORY.subscription("sub_H", "cus_H", "canceled" if deleted else status, T0, "price_p",
-                               (T0 + second, T0 + second + 99), cancel_at_period_end=cancel)
+    sub = FACTORY.subscription(
+        "sub_H",
+        "cus_H",
+        "canceled" if deleted else status,
+        T0,
+        "price_p",
+        (T0 + second, T0 + second + 99),
+        cancel_at_period_end=cancel,
+    )
     return Event.model_validate(FACTORY.event(type_, sub, T0 + second, event_id=f"evt_h{i:03d}"))
 
 
@@ -54,29 +71,60 @@ def test_subscription_converges_to_the_maximum_version(specs: list[tuple[str, in
     expected_status = "canceled" if winner.type.endswith("deleted") else winner.data.object["status"]
     assert row.stripe_status == expected_status
     assert row.last_event_created == winner.created
-    ended = [e for e in events if e.type.endswith("deleted") or e.data.object["status"] in ("canceled", "incomplete_expired")]
+    ended = [
+        e
+        for e in events
+        if e.type.endswith("deleted") or e.data.object["status"] in ("canceled", "incomplete_expired")
+    ]
     if ended:  # a cancellation or deletion anywhere in the set is permanent
         assert row.status == "cancelled"
 
 
-refund_specs = st.lists(st.tuples(st.integers(1, 3000), st.sampled_from(["succeeded", "pending", "failed"])),
-                        min_size=0, max_size=4)
+refund_specs = st.lists(
+    st.tuples(st.integers(1, 3000), st.sampled_from(["succeeded", "pending", "failed"])),
+    min_size=0,
+    max_size=4,
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(refund_specs, st.randoms(use_true_random=False))
 def test_refund_total_is_the_sum_whatever_the_order(specs: list[tuple[int, str]], rnd) -> None:  # type: ignore[no-untyped-def]
     meta = {"organization_id": str(ORG), "invoice_id": "9"}
-    events = [Event.model_validate(FACTORY.event("payment_intent.succeeded", FACTORY.payment_intent(
-        "pi_h", 10000, "succeeded", metadata=meta), T0, event_id="evt_pi"))]
+    events = [
+        Event.model_validate(
+            FACTORY.event(
+                "payment_intent.succeeded",
+                FACTORY.payment_intent("pi_h", 10000, "succeeded", metadata=meta),
+                T0,
+                event_id="evt_pi",
+            )
+        )
+    ]
     for i, (amount, status) in enumerate(specs):
-        events.append(Event.model_validate(FACTORY.event(
-            "refund.updated", FACTORY.refund(f"re_h{i}", "pi_h", amount, status), T0 + i, event_id=f"evt_re{i}")))
+        events.append(
+            Event.model_validate(
+                FACTORY.event(
+                    "refund.updated",
+                    FACTORY.refund(f"re_h{i}", "pi_h", amount, status),
+                    T0 + i,
+                    event_id=f"evt_re{i}",
+                )
+            )
+        )
     rnd.shuffle(events)
     store = MemoryStore(orgs={ORG})
-    store.invoices[9] = OrgInvoice(id=9, organization_id=ORG, total=Decimal("100.00"), status="sent",
-                                   due_date=date(2099, 1, 1), amount_paid=Decimal(0), balance_due=Decimal("100.00"),
-                                   paid_at=None, stripe_payment_intent_id=None)
+    store.invoices[9] = OrgInvoice(
+        id=9,
+        organization_id=ORG,
+        total=Decimal("100.00"),
+        status="sent",
+        due_date=date(2099, 1, 1),
+        amount_paid=Decimal(0),
+        balance_due=Decimal("100.00"),
+        paid_at=None,
+        stripe_payment_intent_id=None,
+    )
     for e in events:
         store.deliver(e)
     refunded = min(10000, sum(a for a, s in specs if s != "failed"))

@@ -39,8 +39,19 @@ def test_matches_the_stripe_library_signature() -> None:
         (header(t=NOW + 301), BODY, [A], NOW, "timestamp_out_of_tolerance"),
         (header(), BODY, [], NOW, "no_secret_configured"),
     ],
-    ids=["none", "empty", "no-t", "bad-t", "no-v1", "v0-only", "wrong-secret", "byte-changed", "301s-old",
-         "301s-future", "no-secret"],
+    ids=[
+        "none",
+        "empty",
+        "no-t",
+        "bad-t",
+        "no-v1",
+        "v0-only",
+        "wrong-secret",
+        "byte-changed",
+        "301s-old",
+        "301s-future",
+        "no-secret",
+    ],
 )
 def test_rejections(hdr: str | None, body: bytes, secrets: list[str], now: int, code: str) -> None:
     with pytest.raises(SignatureError) as info:
@@ -64,6 +75,6 @@ def test_rotation_on_both_sides() -> None:
 def test_every_single_byte_change_is_rejected() -> None:
     good = header()
     for i in range(len(BODY)):
-        tampered = BODY[:i] + bytes([BODY[i] ^ 0x01]) + BODY[i + 1:]
+        tampered = BODY[:i] + bytes([BODY[i] ^ 0x01]) + BODY[i + 1 :]
         with pytest.raises(SignatureError):
             verify(good, tampered, [A], now=NOW)
