@@ -234,8 +234,11 @@ create trigger paystubs_guard_delete after delete on public.paystubs
 
 -- Time entries paid by an approved run are locked. The lock is set only by approving a run that has a stub
 -- for the employee, and released only by voiding that run.
+-- SECURITY DEFINER: the lock must hold whoever edits the entry, and an employee may edit their own unapproved
+-- entries but may not read payroll runs; under the caller's row level security the run would be invisible
+-- and the lock skipped. It reads only the run and stubs named by the row being changed.
 create or replace function private.time_entries_payroll_lock() returns trigger
-language plpgsql set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_status text;

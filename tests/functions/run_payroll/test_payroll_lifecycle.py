@@ -156,6 +156,41 @@ def test_approved_run_is_immutable_and_locks_its_entries(db: psycopg.Connection)
     assert sqlstate(err.value) == "PR409"
 
 
+def test_an_employee_cannot_edit_own_entries_once_a_run_paid_them(db: psycopg.Connection) -> None:
+    """Employees may edit their own unapproved entries, and cannot read payroll runs: the lock holds anyway."""
+    p = PayrollDb(db)
+    org, hourly, _ = _scenario(p)
+    worker = p.user(org, "member")
+    db.execute("update public.employees set user_id = %s where id = %s", (worker, hourly))
+    db.execute(
+        "update public.time_entries set approved_at = null, approved_by = null where employee_id = %s",
+        (hourly,),
+    )
+    rid = p.run(org, "2026-01-05", "2026-01-11")["payroll_run_id"]
+    db.execute("savepoint before_pay")
+    _as_user(db, worker)
+    # before the run is approved, the employee edits their own entry as usual
+    assert (
+        db.execute(
+            "update public.time_entries set notes = 'forgot lunch' where employee_id = %s", (hourly,)
+        ).rowcount
+        == 5
+    )
+    db.execute("rollback to savepoint before_pay")
+    p.action(rid, "approve")
+    _as_user(db, worker)
+    assert db.execute("select count(*) from public.payroll_runs").fetchone() == (0,)  # invisible to them
+    for sql in (
+        "update public.time_entries set clock_out = clock_out + interval '5 hours' where employee_id = %s",
+        "delete from public.time_entries where employee_id = %s",
+    ):
+        db.execute("savepoint s")
+        with pytest.raises(psycopg.Error) as err:
+            db.execute(sql, (hourly,))
+        assert sqlstate(err.value) == "PR409", sql
+        db.execute("rollback to savepoint s")
+
+
 def test_void_releases_the_entries_and_allows_a_new_regular_run(db: psycopg.Connection) -> None:
     p = PayrollDb(db)
     org, hourly, _ = _scenario(p)
