@@ -16,47 +16,52 @@ declare
   v_redact text[] := array['tax_info', 'direct_deposit', 'salary', 'hourly_rate', 'details'];
   v_user uuid := (select auth.uid());
   v_role text := (select auth.role());
+  v_columns text;
 begin
   -- the references are kept only while their targets exist (e.g. not during an organization's cascade delete)
   if v_user is not null and not exists (select 1 from auth.users u where u.id = v_user) then
     v_user := null;
   end if;
   -- Each row is turned into jsonb once (`offset 0` keeps the subquery from being flattened into the three
-  -- references). An inserted or updated row's organization exists (its foreign key is checked in the same
-  -- statement), so it is read from the row itself; a deleted row's organization may be going in the same
-  -- cascade, hence the join below.
+  -- references), and only its logged columns are: the statement is made for the table's columns (the
+  -- redacted ones left out, not converted and removed again) and planned for this statement's row count,
+  -- which bulk writes such as a payroll run's stubs, with their large `details`, repay many times over.
+  -- An inserted or updated row's organization exists (its foreign key is checked in the same statement), so
+  -- it is read from the row itself; a deleted row's organization may be going in the same cascade, hence the
+  -- join below.
+  v_columns := (select string_agg(format('%I', a.attname), ', ' order by a.attnum) from pg_catalog.pg_attribute a
+                where a.attrelid = tg_relid and a.attnum > 0 and not a.attisdropped and a.attname <> all (v_redact));
   if tg_op = 'INSERT' then
-    -- only the logged columns are turned into jsonb (not converted, then removed again): the statement is
-    -- made for the table's columns, planned once per statement, which bulk inserts such as a payroll run's
-    -- stubs (with their large `details`) repay many times over
     execute format($q$
       insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
       select 'info', $1, $2, $3, (r.new_row ->> 'organization_id')::bigint,
              jsonb_build_object('operation', 'INSERT', 'table', $1, 'new', r.new_row,
                                 'organization_id', r.new_row -> 'organization_id', 'role', $4)
-      from (select to_jsonb(x) as new_row from (select %s from new_rows n) x offset 0) r
-    $q$, (select string_agg(format('n.%I', a.attname), ', ' order by a.attnum) from pg_catalog.pg_attribute a
-          where a.attrelid = tg_relid and a.attnum > 0 and not a.attisdropped and a.attname <> all (v_redact)))
+      from (select to_jsonb(x) as new_row from (select %s from new_rows) x offset 0) r
+    $q$, v_columns)
     using v_source, v_message, v_user, v_role;
   elsif tg_op = 'UPDATE' then
-    -- EXECUTE: planned for this statement's row count, so that new_rows and old_rows are paired by a hash
-    -- join, not by a nested loop over one-row estimates (quadratic for a recalculated payroll run)
-    execute $q$
+    -- old and new rows are paired by a hash join (planned for the real row count: a nested loop over the
+    -- one-row estimates of transition tables is quadratic for a recalculated payroll run)
+    execute format($q$
       insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
       select 'info', $1, $2, $3, (r.new_row ->> 'organization_id')::bigint,
              jsonb_build_object('operation', 'UPDATE', 'table', $1, 'old', r.old_row, 'new', r.new_row,
-                                'organization_id', r.new_row -> 'organization_id', 'role', $5)
-      from (select to_jsonb(n) - $4 as new_row, to_jsonb(d) - $4 as old_row
-            from new_rows n join old_rows d on d.id = n.id offset 0) r
-    $q$ using v_source, v_message, v_user, v_redact, v_role;
+                                'organization_id', r.new_row -> 'organization_id', 'role', $4)
+      from (select to_jsonb(x) as new_row, to_jsonb(y) as old_row
+            from (select %1$s from new_rows) x join (select %1$s from old_rows) y on y.id = x.id offset 0) r
+    $q$, v_columns)
+    using v_source, v_message, v_user, v_role;
   else
-    insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
-    with c as materialized (select to_jsonb(d) - v_redact as old_row from old_rows d),
-    k as materialized (select c.old_row, (c.old_row ->> 'organization_id')::bigint as org_id from c)
-    select 'info', v_source, v_message, v_user, o.id,
-           jsonb_build_object('operation', tg_op, 'table', v_source, 'old', k.old_row,
-                              'organization_id', k.old_row -> 'organization_id', 'role', v_role)
-    from k left join public.organizations o on o.id = k.org_id;
+    execute format($q$
+      insert into public.system_logs (severity, source, message, user_id, organization_id, metadata)
+      select 'info', $1, $2, $3, o.id,
+             jsonb_build_object('operation', 'DELETE', 'table', $1, 'old', r.old_row,
+                                'organization_id', r.old_row -> 'organization_id', 'role', $4)
+      from (select to_jsonb(y) as old_row from (select %s from old_rows) y offset 0) r
+      left join public.organizations o on o.id = (r.old_row ->> 'organization_id')::bigint
+    $q$, v_columns)
+    using v_source, v_message, v_user, v_role;
   end if;
   return null;
 end

@@ -712,6 +712,47 @@ def test_one_statement_over_many_rows_logs_each_row(db: psycopg.Connection, worl
     )
 
 
+def test_audit_rows_are_the_table_rows_without_the_redacted_columns(
+    db: psycopg.Connection, world: World
+) -> None:
+    org_a = world.tenants["A"]
+    redacted = ["tax_info", "direct_deposit", "salary", "hourly_rate", "details"]
+    stub = db.execute(
+        "insert into public.paystubs (organization_id, payroll_run_id, employee_id, salary_pay, gross_pay, net_pay,"
+        " details) values (%s, %s, %s, 100.00, 100.00, 100.00, %s) returning id",
+        (
+            org_a,
+            world.refs["A"]["payroll_run_id"],
+            world.refs["A"]["employee_id"],
+            psycopg.types.json.Jsonb({"workweeks": [{"hours": 40}], "w4": {"step3_amount": 0}}),
+        ),
+    ).fetchone()[0]  # type: ignore[index]
+    as_inserted = db.execute(
+        "select to_jsonb(p) - %s::text[] from public.paystubs p where id = %s", (redacted, stub)
+    ).fetchone()[0]  # type: ignore[index]
+    db.execute(
+        "update public.paystubs set salary_pay = 120.00, gross_pay = 120.00, net_pay = 120.00 where id = %s",
+        (stub,),
+    )
+    as_updated = db.execute(
+        "select to_jsonb(p) - %s::text[] from public.paystubs p where id = %s", (redacted, stub)
+    ).fetchone()[0]  # type: ignore[index]
+    db.execute("delete from public.paystubs where id = %s", (stub,))
+    logs = db.execute(
+        "select message, metadata -> 'old', metadata -> 'new', organization_id from public.system_logs"
+        " where source = 'public.paystubs' and coalesce(metadata -> 'new', metadata -> 'old') ->> 'id' = %s"
+        " order by id",
+        (str(stub),),
+    ).fetchall()
+    # every logged column, exactly as the row holds it, and nothing of the redacted ones (`details` included)
+    assert logs == [
+        ("INSERT on public.paystubs", None, as_inserted, org_a),
+        ("UPDATE on public.paystubs", as_inserted, as_updated, org_a),
+        ("DELETE on public.paystubs", as_updated, None, org_a),
+    ]
+    assert "details" not in as_inserted and as_inserted["gross_pay"] == 100 and as_updated["gross_pay"] == 120
+
+
 def test_service_role_changes_are_audited_without_a_user(db: psycopg.Connection, world: World) -> None:
     org_b = world.tenants["B"]
     out = as_(
