@@ -138,35 +138,17 @@ def test_cli_errors_are_one_line_and_exit_non_zero(pg_cluster: Cluster) -> None:
     import subprocess
     import sys
 
-    unreachable = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "devkit.cli",
-            "db",
-            "migrate",
-            "--database-url",
-            "postgresql://postgres@127.0.0.1:1/x",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    def migrate_cli(url: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "devkit.cli", "db", "migrate", "--database-url", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    unreachable = migrate_cli("postgresql://postgres@127.0.0.1:1/x")
     assert unreachable.returncode == 1
     assert unreachable.stderr.startswith("odyssey: database unreachable:")
     assert len(unreachable.stderr.strip().splitlines()) == 1
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "devkit.cli",
-            "db",
-            "migrate",
-            "--database-url",
-            pg_cluster.url("postgres", "odyssey_shared"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ok = migrate_cli(pg_cluster.url("postgres", "odyssey_shared"))
     assert (ok.returncode, ok.stdout.strip()) == (0, "database is up to date")
