@@ -124,7 +124,9 @@ grant execute on function private.onyx_agency_id(), private.onyx_role(), private
   to authenticated, service_role;
 
 -- Guard: nobody changes their own role or agency; moving people between agencies is a service-side action;
--- only an owner gives or takes the owner role; members edit only the harmless fields of their own profile.
+-- only an owner gives or takes the owner role, and so only an owner removes an owner (the delete policy lets
+-- admins remove other members: removing an owner would take the role away, and leave the agency to them);
+-- members edit only the harmless fields of their own profile.
 create function onyx.profiles_guard()
 returns trigger
 language plpgsql
@@ -133,6 +135,13 @@ as $$
 declare
   v_uid uuid := (select auth.uid());
 begin
+  if tg_op = 'DELETE' then
+    -- no user: service role (account closure, the agency's cascade), migrations, maintenance
+    if v_uid is not null and old.role = 'owner' and (select private.onyx_role()) is distinct from 'owner' then
+      raise exception 'only an owner can remove an owner' using errcode = '42501';
+    end if;
+    return old;
+  end if;
   if v_uid is null then
     return new;  -- service role / migrations / maintenance: constrained by grants only
   end if;
@@ -155,11 +164,12 @@ begin
   return new;
 end
 $$;
-comment on function onyx.profiles_guard() is 'Trigger: role/agency changes are never self-service; see the migration.';
+comment on function onyx.profiles_guard() is
+  'Trigger: role/agency changes are never self-service, and only an owner removes an owner; see the migration.';
 revoke all on function onyx.profiles_guard() from public, anon, authenticated;
 
 create trigger profiles_guard
-  before update on onyx.profiles
+  before update or delete on onyx.profiles
   for each row execute function onyx.profiles_guard();
 
 -- Policies: agencies and profiles ------------------------------------------------------------------------

@@ -220,6 +220,29 @@ def test_nobody_changes_their_own_role_or_agency(db: psycopg.Connection, ag: Age
     ).fetchall() == [("owner",), ("smm",)]
 
 
+def test_only_an_owner_removes_an_owner(db: psycopg.Connection, ag: Agency) -> None:
+    # the delete policy lets owners and admins remove other members; removing an owner takes the owner role
+    # away, which only an owner may do (as for role changes)
+    _refused(
+        db,
+        psycopg.errors.InsufficientPrivilege,
+        "delete from onyx.profiles where id = %s",
+        (ag.owner,),
+        role="authenticated",
+        uid=ag.admin,
+    )
+    assert scalar(db, "select count(*) from onyx.profiles where id = %s", (ag.owner,)) == 1
+    # an admin still removes staff, and an owner removes a co-owner
+    co_owner = new_member(db, ag.id, "rosa-co-owner", "owner")
+    with acting_as(db, "authenticated", ag.admin):
+        assert db.execute("delete from onyx.profiles where id = %s", (ag.staff,)).rowcount == 1
+    with acting_as(db, "authenticated", ag.owner):
+        assert db.execute("delete from onyx.profiles where id = %s", (co_owner,)).rowcount == 1
+    # the service role (no user) removes anyone, e.g. when an account is closed
+    with acting_as(db, "service_role"):
+        assert db.execute("delete from onyx.profiles where id = %s", (ag.owner,)).rowcount == 1
+
+
 def test_a_person_with_finalized_payouts_is_not_deleted(db: psycopg.Connection, ag: Agency) -> None:
     run = scalar(db, "select id from onyx.calculate_payout_run(%s, '2026-01-01', '2026-01-15')", (ag.id,))
     db.execute("select onyx.finalize_payout_run(%s)", (run,))
