@@ -295,6 +295,24 @@ revoke all on function onyx.calculate_payout_run(uuid, date, date) from public, 
 grant execute on function onyx.calculate_payout_run(uuid, date, date) to authenticated, service_role;
 
 -- finalize / mark paid ---------------------------------------------------------------------------------
+-- The agency of a run whatever the caller may read. SECURITY DEFINER: runs are readable only by their own
+-- agency's managers, so under the caller's row level security a manager of another agency would see no run,
+-- and the caller check would be made against the caller's own agency (and pass) instead of the run's. It
+-- reveals nothing beyond what the check then refuses (42501), and is not exposed (schema private).
+create function private.onyx_payout_run_agency(p_run_id uuid)
+returns uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select r.agency_id from onyx.payout_runs r where r.id = p_run_id
+$$;
+comment on function private.onyx_payout_run_agency(uuid) is
+  'The agency of a payout run, whatever the caller may read (SECURITY DEFINER), for the caller check of the payout RPCs.';
+revoke all on function private.onyx_payout_run_agency(uuid) from public, anon;
+grant execute on function private.onyx_payout_run_agency(uuid) to authenticated, service_role;
+
 -- The common first half of both transitions: authorise, lock the run, check its status. Security invoker
 -- (it runs with the caller's rights, like the two RPCs); in private because it is not an API of its own.
 create function private.onyx_lock_payout_run(p_run_id uuid, p_from_status text, p_refusal text)
@@ -308,8 +326,9 @@ declare
   v_run onyx.payout_runs;
   v_agency uuid;
 begin
-  -- the agency is looked up before the caller check so that a stranger gets 42501 rather than "not found"
-  v_agency := (select r.agency_id from onyx.payout_runs r where r.id = p_run_id);
+  -- the agency is looked up before the caller check, past row level security (a stranger sees no run), so
+  -- that a stranger gets 42501 rather than "not found"
+  v_agency := private.onyx_payout_run_agency(p_run_id);
   perform private.onyx_assert_payout_manager(coalesce(v_agency, (select private.onyx_agency_id())));
   select * into v_run from onyx.payout_runs r where r.id = p_run_id for update;
   if not found then

@@ -308,6 +308,23 @@ def test_only_owners_admins_or_the_service_role_run_payouts(db: psycopg.Connecti
             db.execute("select onyx.mark_payout_run_paid(%s)", (run_id,))
 
 
+def test_an_owner_of_another_agency_is_refused_not_told_not_found(
+    db: psycopg.Connection, payroll: Payroll
+) -> None:
+    # the run is invisible to a manager of another agency under their row level security; the caller check
+    # must still be made against the run's own agency (42501), not against the caller's agency
+    run = _calculate(db, payroll)
+    for rpc in ("finalize_payout_run", "mark_payout_run_paid"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with acting_as(db, "authenticated", payroll.other_owner):
+                db.execute(f"select onyx.{rpc}(%s)", (run["id"],))
+    # an unknown run is still "not found" for a manager
+    with pytest.raises(psycopg.errors.NoDataFound):
+        with acting_as(db, "authenticated", payroll.owner):
+            db.execute("select onyx.finalize_payout_run(%s)", (uuid.uuid4(),))
+    assert scalar(db, "select status from onyx.payout_runs where id = %s", (run["id"],)) == "draft"
+
+
 def test_bad_periods_are_refused(db: psycopg.Connection, payroll: Payroll) -> None:
     cases = [("2026-01-15", "2026-01-01", "before period_start"), ("2026-01-01", "2027-06-01", "at most")]
     for start, end, message in cases:
