@@ -293,6 +293,39 @@ select private.same_organization_triggers('invoices', 'customers', 'customer_id'
 select private.same_organization_triggers('invoices', 'bids', 'bid_id', 'check_bid_organization');
 select private.same_organization_triggers('appointments', 'customers', 'customer_id', 'check_customer_organization');
 
+-- A row never moves to another organization (a move is a copy and a delete). The policies' WITH CHECK only
+-- asks that the new organization_id be one of the caller's, which a user who belongs to two organizations
+-- passes, and check_same_organization checks the referencing row, not the referenced one: moving a customer,
+-- an employee or a run would leave the other organization's bids, invoices, time entries or paystubs pointing
+-- into this one. Refused for every caller (integrity, not access), with 42501 like a WITH CHECK refusal.
+create function private.keep_organization()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  raise exception '%.% = % cannot move to organization % (a row stays in its organization)',
+    tg_table_name, 'organization_id', old.organization_id, new.organization_id
+    using errcode = '42501';
+end
+$$;
+comment on function private.keep_organization() is
+  'Trigger (before update of organization_id, when it changes): refuses to move a row to another organization.';
+revoke all on function private.keep_organization() from public, anon, authenticated;
+
+do $keep$
+declare
+  v_table text;
+begin
+  foreach v_table in array array['employees', 'customers', 'bids', 'invoices', 'time_entries', 'appointments',
+                                 'payroll_runs', 'paystubs'] loop
+    execute format('create trigger keep_organization before update of organization_id on public.%I'
+                   ' for each row when (new.organization_id is distinct from old.organization_id)'
+                   ' execute function private.keep_organization()', v_table);
+  end loop;
+end
+$keep$;
+
 -- the caller's own employee records
 create function private.user_employee_ids()
 returns setof bigint

@@ -372,6 +372,42 @@ def test_updating_a_reference_to_another_organizations_row_is_refused(
             )
 
 
+def test_a_member_of_two_organizations_cannot_move_rows_between_them(
+    db: psycopg.Connection, world: World
+) -> None:
+    # The policies' WITH CHECK only asks that the new organization be one of the caller's, so a user who
+    # belongs to both A and B passes it; the same-organization triggers check the referencing rows, not the
+    # referenced one, so moving a customer (or an employee) would leave A's bids (or time entries) pointing
+    # into B. A row never moves to another organization.
+    a, b = world.tenants["A"], world.tenants["B"]
+    odyssey_rls.add_member(db, world.users["admin_a"], b, "admin")
+    customer, employee = world.refs["A"]["customer_id"], world.refs["A"]["employee_id"]
+    db.execute(
+        "insert into public.bids (organization_id, customer_id, title, subtotal, total) values (%s, %s, 'x', 1, 1)",
+        (a, customer),
+    )
+    db.execute(
+        "insert into public.time_entries (organization_id, employee_id, clock_in) values (%s, %s, now())",
+        (a, employee),
+    )
+    moves = [
+        ("customers", customer),
+        ("employees", employee),
+        ("payroll_runs", world.refs["A"]["payroll_run_id"]),
+    ]
+    for table, row_id in moves:
+        out = as_(
+            db, world, "admin_a", f"update public.{table} set organization_id = %s where id = %s", (b, row_id)
+        )
+        assert out.sqlstate == "42501", table
+        assert db.execute(
+            f"select organization_id from public.{table} where id = %s", (row_id,)
+        ).fetchone() == (a,)
+    # other changes of the same rows still work
+    out = as_(db, world, "admin_a", "update public.customers set notes = 'moved?' where id = %s", (customer,))
+    assert out.rowcount == 1
+
+
 # study groups ---------------------------------------------------------------------------------------------------
 
 
