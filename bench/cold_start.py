@@ -148,6 +148,13 @@ def main() -> None:
         "every run, ms: "
         + "; ".join(f"{n} " + " ".join(f"{r[0]:.0f}" for r in runs[n]) for n in names if runs[n])
     )
+    tightest = min(BUDGET_MS.get(n, DEFAULT_BUDGET_MS) for n in names)
+    if floor > tightest:
+        print(
+            f"note: in this run the floor alone ({floor:.0f} ms) is over the tightest budget ({tightest:.0f} ms): "
+            f"nothing that loads pydantic-settings can meet it at this machine speed (`python -c pass` took "
+            f"{baseline:.0f} ms); compare 'above floor', or run again when the machine is quieter"
+        )
 
 
 if __name__ == "__main__":
