@@ -24,6 +24,7 @@ Hours = Annotated[
 NonNegativeAmount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True)
+BIGINT_MAX = 2**63 - 1  # ids are bigint: a larger number would reach the RPC as numeric (no such function)
 
 
 class _Period(BaseModel):
@@ -44,7 +45,7 @@ class _Period(BaseModel):
 class RunRequest(_Period):
     """Calculate (or recalculate) the run of an organization and period; `dry_run` writes nothing."""
 
-    organization_id: int = Field(gt=0)
+    organization_id: int = Field(gt=0, le=BIGINT_MAX)
     pay_date: date | None = None
     dry_run: bool = False
     kind: Literal["regular", "off_cycle"] = "regular"
@@ -62,7 +63,7 @@ class ActionRequest(BaseModel):
     model_config = _STRICT
 
     action: Literal["approve", "mark_paid", "void"]
-    payroll_run_id: int = Field(gt=0)
+    payroll_run_id: int = Field(gt=0, le=BIGINT_MAX)
 
 
 class DueRequest(BaseModel):

@@ -150,6 +150,9 @@ def test_scheduled_call_prepares_due_runs_idempotently(invoke, tokens, world) ->
         {"organization_id": "one", "period_start": "2026-01-05", "period_end": "2026-01-11"},
         {"action": "approve"},
         {"action": "delete", "payroll_run_id": 1},
+        # beyond bigint: refused by the model, not a 500 from the RPC (no function takes numeric)
+        {"organization_id": 2**63, "period_start": "2026-01-05", "period_end": "2026-01-11"},
+        {"action": "approve", "payroll_run_id": 2**63},
     ],
 )
 def test_bad_bodies_are_422_with_fields(invoke, tokens, world, body) -> None:
