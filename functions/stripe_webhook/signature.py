@@ -44,7 +44,8 @@ def _parse(header: str) -> tuple[int, list[str]]:
         if not sep:
             continue
         if key == "t" and timestamp is None:
-            if not value.isdigit() or len(value) > 12:
+            # ASCII digits only: str.isdigit() also accepts '²' (int() then raises) and other scripts' digits
+            if not (value.isascii() and value.isdigit()) or len(value) > 12:
                 raise SignatureError("invalid_signature_header", "Stripe-Signature timestamp is not a number")
             timestamp = int(value)
         elif key == "v1" and value:

@@ -76,6 +76,7 @@ def test_signature_table(hook: Hook, fresh_db: Any) -> None:
             "timestamp_out_of_tolerance",
         ),
         ("header missing", body, None, 400, "missing_signature"),
+        ("timestamp with a non-ASCII digit", body, "t=\u00b2,v1=00", 400, "invalid_signature_header"),
         ("v0 only", body, f"t={now},v0={signature.compute(SECRET_A, now, body)}", 400, "no_v1_signature"),
     ]
     with _connect(fresh_db) as conn:
