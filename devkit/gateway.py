@@ -149,7 +149,8 @@ def _headers(environ: Mapping[str, Any]) -> Headers:
 
 def _request(environ: Mapping[str, Any], headers: Headers, path: str, limit: int) -> Request:
     raw_length = str(environ.get("CONTENT_LENGTH") or "")
-    length = int(raw_length) if raw_length.isdigit() else None
+    # ASCII digits only: '²' passes str.isdigit() and int() refuses it
+    length = int(raw_length) if raw_length.isascii() and raw_length.isdigit() else None
     body = b""
     if length and length <= limit:
         body = environ["wsgi.input"].read(length)

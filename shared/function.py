@@ -146,13 +146,20 @@ class Endpoint:
 
     # -- the pipeline -----------------------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
-        """Run one request through the pipeline. Never raises: every failure becomes a problem response."""
+    def handle(self, request: Request, failure: OdysseyError | None = None) -> Response:
+        """Run one request through the pipeline. Never raises: every failure becomes a problem response.
+
+        `failure`: what an adapter found wrong with the native request while building `request` (e.g. a body
+        that does not decode); it is answered, with the request id, CORS headers and the log line, instead of
+        running the handler.
+        """
         started = time.perf_counter()
         request.request_id = accept_request_id(request.headers.get(REQUEST_ID_HEADER))
         db_down = False
         with logs.request_context(self.name, request.request_id) as ctx:
             try:
+                if failure is not None:
+                    raise failure
                 response = self._dispatch(request)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 db_down = isinstance(exc, DatabaseUnavailableError)

@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared.errors import BadRequestError
 from shared.function import endpoint_of
 from shared.http import Headers, Request, Response, dumps
 
@@ -45,8 +46,13 @@ def is_http_event(event: Any) -> bool:
 
 
 def request_from_url_event(event: Mapping[str, Any]) -> Request:
-    """Build a `Request` from a function-URL (payload 2.0) event."""
+    """Build a `Request` from a function-URL (payload 2.0) event.
+
+    Raises `BadRequestError` when `isBase64Encoded` is set and the body is not base64.
+    """
     http = event["requestContext"]["http"]
+    if not isinstance(http, Mapping):
+        http = {}
     headers = Headers()
     for name, value in (event.get("headers") or {}).items():
         headers.add(name, value)
@@ -56,7 +62,10 @@ def request_from_url_event(event: Mapping[str, Any]) -> Request:
     if cookies:
         headers.add("cookie", "; ".join(cookies))
     raw = event.get("body") or ""
-    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8")
+    try:
+        body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8")
+    except ValueError:  # binascii.Error: bad padding or characters outside the alphabet
+        raise BadRequestError("the body is marked base64-encoded but does not decode") from None
     length = headers.get("content-length")
     return Request(
         method=str(http.get("method", "GET")).upper(),
@@ -65,7 +74,8 @@ def request_from_url_event(event: Mapping[str, Any]) -> Request:
         query_string=event.get("rawQueryString") or "",
         body=body,
         remote_addr=http.get("sourceIp"),
-        content_length=int(length) if length and length.isdigit() else None,
+        # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
+        content_length=int(length) if length and length.isascii() and length.isdigit() else None,
     )
 
 
@@ -127,7 +137,12 @@ def lambda_handler(entry: Any) -> Callable[[Any, Any], dict[str, Any]]:
 
     def handler(event: Any, context: Any = None) -> dict[str, Any]:
         if is_http_event(event):
-            return url_response(endpoint.handle(request_from_url_event(event)))
+            try:
+                request, failure = request_from_url_event(event), None
+            except BadRequestError as exc:  # answered as a problem, through the pipeline (request id, log)
+                request = request_from_url_event({**event, "body": None, "isBase64Encoded": False})
+                failure = exc
+            return url_response(endpoint.handle(request, failure))
         request_id = getattr(context, "aws_request_id", None)
         request = request_from_scheduled_event(event, endpoint.schedule_method, request_id)
         return scheduled_response(endpoint.handle(request))

@@ -223,3 +223,17 @@ def test_the_three_ways_agree(invoke, probes, tokens):
         ],
         "request_id": "same-id-0001",
     }
+
+
+def test_gateway_ignores_a_content_length_that_is_not_ascii_digits(function_env, probes):
+    """Before: CONTENT_LENGTH '²' (werkzeug's --reload server passes it through) passed str.isdigit() and
+    int() raised out of the WSGI app."""
+    from werkzeug.test import Client
+
+    from devkit import gateway
+
+    module = gateway.load_module(probes.source, fresh=True)
+    client = Client(gateway.Gateway([module.probe_service.endpoint]))
+    resp = client.post("/functions/v1/probe-service", environ_overrides={"CONTENT_LENGTH": "\u00b2"})
+    assert resp.status_code == 401, resp.get_data()
+    assert resp.headers["content-type"] == "application/problem+json"

@@ -131,3 +131,31 @@ def test_scheduled_helper_gives_the_same_answer_every_way(invoke, probes):
     body = r.json()
     assert body["db_role"] == "service_role" and body["input"] == {"period": "2026-11"}
     assert body["trigger"] == ("schedule" if invoke.way == "lambda" else "http")
+
+
+@pytest.mark.parametrize("raw", ["!!!not base64", "eyJhIjogMX0"], ids=["alphabet", "padding"])
+def test_a_url_event_whose_base64_body_does_not_decode_is_a_400_problem(probe_module, raw):
+    """Before: binascii.Error escaped the handler (no response, no request id, no log line)."""
+    event = url_event("POST", "/", {"content-type": "application/json", "x-request-id": "req-b64-0001"}, b"")
+    event.update(body=raw, isBase64Encoded=True)
+    out = probe_module.handler_service(event, None)
+    assert out["statusCode"] == 400
+    assert out["headers"]["content-type"] == "application/problem+json"
+    assert out["headers"]["x-request-id"] == "req-b64-0001"
+    problem = json.loads(out["body"])
+    assert problem["code"] == "bad-request" and problem["request_id"] == "req-b64-0001"
+
+
+@pytest.mark.parametrize("length", ["\u00b2", "12abc", "-1", ""])
+def test_an_odd_content_length_in_a_url_event_is_ignored_not_a_crash(probe_module, length):
+    """Before: a Content-Length such as '²' passed str.isdigit() and int() raised out of the handler."""
+    body = b'{"a": 1}'
+    event = url_event("POST", "/", {"content-type": "application/json", "content-length": length}, body)
+    assert request_from_url_event(event).content_length is None
+    out = probe_module.handler_service(event, None)
+    assert out["statusCode"] == 401  # the request got as far as authentication
+
+
+def test_a_url_event_without_http_details_is_still_answered(probe_module):
+    out = probe_module.handler_service({"requestContext": {"http": None}}, None)
+    assert out["statusCode"] == 405 and json.loads(out["body"])["code"] == "method-not-allowed"
