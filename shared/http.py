@@ -115,17 +115,32 @@ class Request:
         return raw.split(";", 1)[0].strip().lower() or None
 
     def json(self) -> Any:
-        """The body parsed as JSON (an empty body is `{}`); raises `InvalidJsonError` (400) when unparseable."""
+        """The body parsed as JSON (an empty body is `{}`); raises `InvalidJsonError` (400) when unparseable.
+
+        Numbers with a fraction or an exponent become `Decimal`, never float, so amounts arrive exactly
+        (float fields still accept them); integers stay `int`.
+        """
         if not self.body.strip():
             return {}
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, parse_float=_json_decimal)
         except (
             ValueError,
             UnicodeDecodeError,
             RecursionError,
         ) as exc:  # RecursionError: absurdly deep nesting
             raise InvalidJsonError(f"the body is not valid JSON: {type(exc).__name__}") from None
+
+
+# as Python's limit on int digits: 1E+10000000 would otherwise become a huge int in an int field
+_MAX_JSON_EXPONENT = 4300
+
+
+def _json_decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    if not -_MAX_JSON_EXPONENT <= value.adjusted() <= _MAX_JSON_EXPONENT:
+        raise ValueError("a number's exponent is out of range")
+    return value
 
 
 @dataclass

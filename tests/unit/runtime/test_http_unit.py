@@ -110,3 +110,33 @@ def test_absurdly_nested_json_is_a_400_not_a_crash():
 
     with pytest.raises(InvalidJsonError):
         Request("POST", body=b"[" * 200_000 + b"]" * 200_000).json()
+
+
+def test_json_numbers_with_a_fraction_are_read_as_decimal_never_float():
+    """Before: json.loads made 10000000000000001.5 the float 1.0000000000000002e16, so a Decimal field got
+    10000000000000002 — a changed amount, silently accepted."""
+    from pydantic import BaseModel
+
+    class Payment(BaseModel):
+        amount: Decimal
+        count: int
+        rate: float
+
+    data = Request("POST", body=b'{"amount": 10000000000000001.5, "count": 3, "rate": 0.25}').json()
+    assert data == {"amount": Decimal("10000000000000001.5"), "count": 3, "rate": 0.25}
+    assert type(data["count"]) is int
+    paid = Payment.model_validate(data)
+    assert paid.amount == Decimal("10000000000000001.5") and paid.rate == 0.25
+    assert json.loads(dumps({"a": data["amount"]})) == {"a": "10000000000000001.5"}
+
+
+def test_json_numbers_with_absurd_exponents_are_a_400():
+    """Exact decimals must not turn a 12-byte body into a million-digit integer for an int field."""
+    import pytest
+
+    from shared.errors import InvalidJsonError
+
+    for body in (b'{"n": 1E+10000000}', b'{"n": 1e-10000000}'):
+        with pytest.raises(InvalidJsonError):
+            Request("POST", body=body).json()
+    assert Request("POST", body=b'{"n": 1.5e3}').json() == {"n": Decimal("1.5E+3")}
