@@ -193,7 +193,7 @@ def dumps(data: Any) -> bytes:
 
 def accept_request_id(value: str | None) -> str:
     """The caller's X-Request-Id when it is sane (8–128 chars of [A-Za-z0-9._:-]), otherwise a new UUID."""
-    if value and _REQUEST_ID_RE.match(value):
+    if value and _REQUEST_ID_RE.fullmatch(value):  # not match(): `$` also matches before a final "\n"
         return value
     return str(uuid.uuid4())
 

@@ -140,3 +140,12 @@ def test_json_numbers_with_absurd_exponents_are_a_400():
         with pytest.raises(InvalidJsonError):
             Request("POST", body=body).json()
     assert Request("POST", body=b'{"n": 1.5e3}').json() == {"n": Decimal("1.5E+3")}
+
+
+def test_a_request_id_with_a_trailing_newline_is_replaced():
+    """Before: the pattern ended in `$`, which also matches before a final newline, so 'abcdefgh\\n' was kept
+    and echoed into the X-Request-Id response header and every log line."""
+    for bad in ("abcdefgh\n", "req-0001-abcd\n"):
+        out = accept_request_id(bad)
+        assert out != bad and "\n" not in out
+        uuid.UUID(out)
