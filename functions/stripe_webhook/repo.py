@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -607,6 +608,16 @@ def record_failure(
         log.warning("could not record the failed attempt", extra={"event_id": event.id})
 
 
+# a `\u0000` escape, i.e. one not itself escaped: preceded by an even number of backslashes (kept)
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_nul(payload: str) -> str:
+    """The JSON text without its NUL characters (jsonb refuses them; nothing of ours reads them). Only real
+    `\\u0000` escapes go: text that merely spells one (an escaped backslash, then "u0000") stays as sent."""
+    return _NUL_ESCAPE.sub(r"\1", payload) if "u0000" in payload else payload
+
+
 def apply_event(
     conn: psycopg.Connection[Any],
     event: Event,
@@ -624,7 +635,7 @@ def apply_event(
     answers 5xx so Stripe retries). `service.UnroutableEvent` also propagates (the caller answers 400).
     """
     payload = raw_payload.decode() if isinstance(raw_payload, bytes) else raw_payload
-    payload = payload.replace("\\u0000", "")  # jsonb refuses NUL; nothing of ours reads it
+    payload = without_nul(payload)
     day = today or datetime.now(UTC).date()
     for attempt in range(1, max_attempts + 1):
         try:

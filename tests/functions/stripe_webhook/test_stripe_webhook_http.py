@@ -123,6 +123,29 @@ def test_status_codes_for_what_is_not_an_error(hook: Hook, fresh_db: Any) -> Non
     assert rows == [("radar.early_fraud_warning.created", "ignored")]
 
 
+def test_text_that_spells_an_escaped_nul_is_stored_as_sent(hook: Hook, fresh_db: Any) -> None:
+    """jsonb refuses the NUL character, so the ledger drops real `\\u0000` escapes; a customer's text that only
+    spells it (a backslash, then "u0000") must survive. Before: the raw replace cut it out of `\\\\u0000`,
+    leaving `"...\\"` (unterminated: the delivery failed with 500 on every retry) or another string."""
+    f = EventFactory()
+    with _connect(fresh_db) as conn:
+        org = stripe_db.add_org(conn, "Nul Co")
+    session = f.checkout_session("cs_nul", "cus_nul", org)
+    session["metadata"] = {"note": "typed \\u0000", "real": "a\u0000b", "both": "\\\u0000\\u0000x"}
+    event = f.event("checkout.session.completed", session, T0)
+    r = hook.deliver(event)
+    assert (r.status, r.json_body()["outcome"]) == (200, "applied"), r.body
+    with _connect(fresh_db) as conn:
+        (payload,) = conn.execute(
+            "select payload from public.stripe_events where id = %s", (event["id"],)
+        ).fetchone()
+    assert payload["data"]["object"]["metadata"] == {
+        "note": "typed \\u0000",
+        "real": "ab",
+        "both": "\\\\u0000x",
+    }
+
+
 # -- exactly once ---------------------------------------------------------------------------------------------
 
 
