@@ -29,6 +29,7 @@ begin
     if new.status <> 'draft' then
       raise exception 'a payout run starts as a draft' using errcode = '55000';
     end if;
+    new.total_payout := 0;  -- a new run has no lines yet
     return new;
   end if;
 
@@ -45,6 +46,9 @@ begin
     if new.status not in ('draft', 'finalized') then
       raise exception 'a draft payout run can only be finalized' using errcode = '55000';
     end if;
+    -- total_payout is what the run pays: always the sum of its lines, never a figure typed into the run
+    -- (a manager may update a draft directly, and finalizing freezes whatever total it then has)
+    new.total_payout := coalesce((select sum(i.total_payout) from onyx.payout_items i where i.run_id = new.id), 0);
   elsif old.status = 'finalized' then
     if new.status not in ('finalized', 'paid')
        or (new.agency_id, new.period_start, new.period_end, new.total_payout, new.currency, new.calculated_at,
@@ -61,7 +65,8 @@ begin
   return new;
 end
 $$;
-comment on function onyx.payout_runs_guard() is 'Trigger: draft → finalized → paid only; finalized and paid runs are frozen.';
+comment on function onyx.payout_runs_guard() is
+  'Trigger: draft → finalized → paid only; finalized and paid runs are frozen; a draft''s total_payout is the sum of its items.';
 revoke all on function onyx.payout_runs_guard() from public, anon, authenticated;
 
 create trigger payout_runs_guard

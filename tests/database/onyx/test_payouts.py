@@ -276,6 +276,25 @@ def test_draft_lines_can_be_adjusted_and_the_run_still_foots(
     assert hugo == Decimal("100.00") and total == Decimal("546.53")
 
 
+def test_the_run_total_is_always_the_sum_of_its_lines(db: psycopg.Connection, payroll: Payroll) -> None:
+    # total_payout is what gets paid: a manager cannot type another figure into a draft (nor start a run
+    # with one) and finalize a run whose total is not the sum of its people's lines
+    run = _calculate(db, payroll)
+    with acting_as(db, "authenticated", payroll.admin):
+        db.execute("update onyx.payout_runs set total_payout = 999999 where id = %s", (run["id"],))
+        db.execute("select onyx.finalize_payout_run(%s)", (run["id"],))
+    total = scalar(db, "select total_payout from onyx.payout_runs where id = %s", (run["id"],))
+    lines = scalar(db, "select sum(total_payout) from onyx.payout_items where run_id = %s", (run["id"],))
+    assert total == lines == Decimal("536.53")
+    with acting_as(db, "authenticated", payroll.admin):
+        db.execute(
+            "insert into onyx.payout_runs (agency_id, period_start, period_end, currency, total_payout)"
+            " values (%s, '2026-02-01', '2026-02-15', 'USD', 1234.56)",
+            (payroll.agency,),
+        )
+    assert scalar(db, "select total_payout from onyx.payout_runs where period_start = '2026-02-01'") == 0
+
+
 def test_only_owners_admins_or_the_service_role_run_payouts(db: psycopg.Connection, payroll: Payroll) -> None:
     for uid in (payroll.hank, payroll.other_owner):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
