@@ -180,14 +180,60 @@ begin
     or (old.status = 'approved' and new.status in ('paid', 'void'))) then
     raise exception using errcode = 'PR409', message = format('payroll run %s cannot go from %s to %s', old.id, old.status, new.status), detail = 'invalid_transition';
   end if;
+  -- who moved the run and when, also when an owner/admin updates the status directly through the API
+  if new.status is distinct from old.status then
+    if new.status = 'approved' then
+      new.approved_by := coalesce(new.approved_by, (select auth.uid()));
+      new.approved_at := coalesce(new.approved_at, now());
+    elsif new.status = 'paid' then
+      new.paid_by := coalesce(new.paid_by, (select auth.uid()));
+      new.paid_at := coalesce(new.paid_at, now());
+    elsif new.status = 'void' then
+      new.voided_by := coalesce(new.voided_by, (select auth.uid()));
+      new.voided_at := coalesce(new.voided_at, now());
+    end if;
+  end if;
   return new;
 end
 $$;
-comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; status moves draft -> approved -> paid, or to void from draft/approved; only drafts can be deleted (except when the whole organization is deleted).';
+comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; status moves draft -> approved -> paid, or to void from draft/approved, stamping who and when; only drafts can be deleted (except when the whole organization is deleted).';
 revoke all on function private.payroll_runs_guard() from public, anon, authenticated;
 
 create trigger payroll_runs_guard before update or delete on public.payroll_runs
   for each row execute function private.payroll_runs_guard();
+
+-- What a status change does, whoever makes it: public.payroll_run_action, or an owner/admin updating the run
+-- directly (the update policy lets them, as the API would). Approving marks the stubs approved and locks the
+-- time entries the run paid (an off-cycle run then never pays them again); paying marks the stubs processed;
+-- voiding voids them and releases the entries. Security invoker, like payroll_run_action: the caller who may
+-- update the run (owner/admin under RLS, or the service) may write its stubs and entries.
+create or replace function private.payroll_run_status_effects() returns trigger
+language plpgsql set search_path = ''
+as $$
+begin
+  if new.status = 'approved' then
+    update public.paystubs p set status = 'approved' where p.payroll_run_id = new.id;
+    update public.time_entries t set payroll_run_id = new.id
+    where t.organization_id = new.organization_id
+      and t.payroll_run_id is null
+      and t.clock_out > t.clock_in
+      and t.clock_in < new.window_end and t.clock_out > new.window_start
+      and exists (select 1 from public.paystubs p where p.payroll_run_id = new.id and p.employee_id = t.employee_id);
+  elsif new.status = 'paid' then
+    update public.paystubs p set status = 'processed' where p.payroll_run_id = new.id;
+  elsif new.status = 'void' then
+    update public.paystubs p set status = 'voided' where p.payroll_run_id = new.id;
+    update public.time_entries t set payroll_run_id = null where t.payroll_run_id = new.id;
+  end if;
+  return null;
+end
+$$;
+comment on function private.payroll_run_status_effects() is 'Trigger (after a status change of a payroll run): approve -> stubs approved and the paid time entries locked; paid -> stubs processed; void -> stubs voided and the entries released.';
+revoke all on function private.payroll_run_status_effects() from public, anon, authenticated;
+
+create trigger payroll_run_status_effects after update of status on public.payroll_runs
+  for each row when (new.status is distinct from old.status)
+  execute function private.payroll_run_status_effects();
 
 -- Statement-level (transition tables): one check per statement, not one query per stub of a 10,000-stub run.
 create or replace function private.paystubs_guard() returns trigger

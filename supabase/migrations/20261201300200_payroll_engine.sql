@@ -815,24 +815,17 @@ begin
     raise exception using errcode = 'PR409', message = format('cannot %s a %s payroll run', action, v_run.status), detail = 'invalid_transition';
   end if;
 
+  -- the stubs and time entries follow the run's status in private.payroll_run_status_effects (a trigger, so
+  -- that a direct update of the status does the same); only one run ever locks an entry, so the entries it
+  -- holds after approving are the ones this approval locked, and before voiding the ones voiding releases
   if action = 'approve' then
     update public.payroll_runs r set status = 'approved', approved_by = v_uid, approved_at = now() where r.id = v_run.id;
-    update public.paystubs p set status = 'approved' where p.payroll_run_id = v_run.id;
-    update public.time_entries t set payroll_run_id = v_run.id
-    where t.organization_id = v_run.organization_id
-      and t.payroll_run_id is null
-      and t.clock_out > t.clock_in
-      and t.clock_in < v_run.window_end and t.clock_out > v_run.window_start
-      and exists (select 1 from public.paystubs p where p.payroll_run_id = v_run.id and p.employee_id = t.employee_id);
-    get diagnostics v_locked = row_count;
+    select count(*) into v_locked from public.time_entries t where t.payroll_run_id = v_run.id;
   elsif action = 'mark_paid' then
     update public.payroll_runs r set status = 'paid', paid_by = v_uid, paid_at = now() where r.id = v_run.id;
-    update public.paystubs p set status = 'processed' where p.payroll_run_id = v_run.id;
   else
+    select count(*) into v_released from public.time_entries t where t.payroll_run_id = v_run.id;
     update public.payroll_runs r set status = 'void', voided_by = v_uid, voided_at = now() where r.id = v_run.id;
-    update public.paystubs p set status = 'voided' where p.payroll_run_id = v_run.id;
-    update public.time_entries t set payroll_run_id = null where t.payroll_run_id = v_run.id;
-    get diagnostics v_released = row_count;
   end if;
 
   return (select jsonb_build_object(

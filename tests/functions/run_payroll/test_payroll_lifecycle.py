@@ -203,6 +203,37 @@ def test_void_releases_the_entries_and_allows_a_new_regular_run(db: psycopg.Conn
     assert again["payroll_run_id"] != rid
 
 
+def test_a_run_approved_or_voided_by_a_direct_update_is_approved_or_voided_in_full(
+    db: psycopg.Connection,
+) -> None:
+    """An admin may update payroll_runs through the API (PATCH status): approving that way must still mark
+    the stubs approved and lock the entries the run paid (else an off-cycle run pays them a second time),
+    and voiding that way must still void the stubs and release the entries."""
+    p = PayrollDb(db)
+    org, hourly, salaried = _scenario(p)
+    admin = p.user(org, "admin")
+    rid = p.run(org, "2026-01-05", "2026-01-11")["payroll_run_id"]
+    locked = "select count(*) from public.time_entries where payroll_run_id = %s"
+
+    _as_user(db, admin)
+    db.execute("update public.payroll_runs set status = 'approved' where id = %s", (rid,))
+    db.execute("reset role")
+    assert {p.stub(rid, e)["status"] for e in (hourly, salaried)} == {"approved"}
+    assert db.execute(locked, (rid,)).fetchone() == (5,)
+    stamps = db.execute(
+        "select approved_by::text, approved_at is not null from public.payroll_runs where id = %s", (rid,)
+    ).fetchone()
+    assert stamps == (admin, True)
+    fix = p.run(org, "2026-01-05", "2026-01-11", kind="off_cycle")
+    assert fix["paystubs_created"] == 0  # nothing is paid twice
+
+    _as_user(db, admin)
+    db.execute("update public.payroll_runs set status = 'void' where id = %s", (rid,))
+    db.execute("reset role")
+    assert p.stub(rid, hourly)["status"] == "voided"
+    assert db.execute(locked, (rid,)).fetchone() == (0,)
+
+
 def test_off_cycle_run_pays_only_what_the_approved_run_did_not(db: psycopg.Connection) -> None:
     """38 h approved; 4 h added later: the correction pays 2 h regular + 2 h overtime (week total 42)."""
     p = PayrollDb(db)
