@@ -180,6 +180,18 @@ begin
     or (old.status = 'approved' and new.status in ('paid', 'void'))) then
     raise exception using errcode = 'PR409', message = format('payroll run %s cannot go from %s to %s', old.id, old.status, new.status), detail = 'invalid_transition';
   end if;
+  -- a draft's totals are the sums of its stubs, never figures typed into the run (an owner/admin may update a
+  -- draft directly, and approving freezes whatever totals it then has); the employer's share is the Social
+  -- Security match plus the 1.45% Medicare match, as private.payroll_write_run computes it
+  if old.status = 'draft' then
+    select count(*), coalesce(sum(p.gross_pay), 0),
+           coalesce(sum(p.federal_income_tax + p.social_security_tax + p.medicare_tax + p.additional_medicare_tax
+                        + p.other_deductions), 0),
+           coalesce(sum(p.social_security_tax + p.medicare_tax), 0), coalesce(sum(p.net_pay), 0)
+      into new.paystubs_created, new.total_gross, new.total_employee_taxes, new.total_employer_taxes, new.total_net
+      from public.paystubs p where p.payroll_run_id = new.id;
+    new.total_amount := new.total_gross + new.total_employer_taxes;
+  end if;
   -- who moved the run and when, also when an owner/admin updates the status directly through the API
   if new.status is distinct from old.status then
     if new.status = 'approved' then
@@ -196,7 +208,7 @@ begin
   return new;
 end
 $$;
-comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; status moves draft -> approved -> paid, or to void from draft/approved, stamping who and when; only drafts can be deleted (except when the whole organization is deleted).';
+comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; a draft''s totals are the sums of its stubs; status moves draft -> approved -> paid, or to void from draft/approved, stamping who and when; only drafts can be deleted (except when the whole organization is deleted).';
 revoke all on function private.payroll_runs_guard() from public, anon, authenticated;
 
 create trigger payroll_runs_guard before update or delete on public.payroll_runs

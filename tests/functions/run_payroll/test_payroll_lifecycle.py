@@ -234,6 +234,40 @@ def test_a_run_approved_or_voided_by_a_direct_update_is_approved_or_voided_in_fu
     assert db.execute(locked, (rid,)).fetchone() == (0,)
 
 
+def test_an_approved_run_totals_its_stubs_whatever_was_typed_into_the_draft(db: psycopg.Connection) -> None:
+    """The run's totals (what the employer pays) are the sums of its stubs: an admin who updates a draft's
+    totals directly (the update policy lets them) does not get a run approved with other figures."""
+    p = PayrollDb(db)
+    org, _, _ = _scenario(p)
+    admin = p.user(org, "admin")
+    run = p.run(org, "2026-01-05", "2026-01-11")
+    rid = run["payroll_run_id"]
+    _as_user(db, admin)
+    db.execute(
+        "update public.payroll_runs set total_gross = total_gross + 1000, total_net = total_net + 1000,"
+        " total_amount = total_amount + 1000, paystubs_created = 7 where id = %s",
+        (rid,),
+    )
+    approved = p.action(rid, "approve")
+    db.execute("reset role")
+    sums = db.execute(
+        """select sum(gross_pay), sum(net_pay),
+                  sum(federal_income_tax + social_security_tax + medicare_tax + additional_medicare_tax
+                      + other_deductions),
+                  sum(social_security_tax + medicare_tax), count(*)
+           from public.paystubs where payroll_run_id = %s""",
+        (rid,),
+    ).fetchone()
+    totals = db.execute(
+        "select total_gross, total_net, total_employee_taxes, total_employer_taxes, paystubs_created,"
+        " total_amount from public.payroll_runs where id = %s",
+        (rid,),
+    ).fetchone()
+    assert sums is not None and totals is not None
+    assert totals[:5] == sums and totals[5] == sums[0] + sums[3]
+    assert approved["total_gross"] == run["total_gross"] and approved["total_amount"] == run["total_amount"]
+
+
 def test_off_cycle_run_pays_only_what_the_approved_run_did_not(db: psycopg.Connection) -> None:
     """38 h approved; 4 h added later: the correction pays 2 h regular + 2 h overtime (week total 42)."""
     p = PayrollDb(db)
