@@ -85,7 +85,12 @@ alter table public.paystubs
   add column if not exists ytd_additional_medicare_tax numeric(14,2) not null default 0,
   add column if not exists ytd_other_deductions numeric(14,2) not null default 0,
   add column if not exists ytd_net_pay numeric(14,2) not null default 0,
-  add column if not exists details jsonb not null default '{}'::jsonb;
+  add column if not exists details jsonb not null default '{}'::jsonb,
+  add column if not exists approved_by uuid references auth.users(id),
+  add column if not exists approved_at timestamptz,
+  add column if not exists processed_by uuid references auth.users(id),
+  add column if not exists processed_at timestamptz,
+  add column if not exists notes text;
 
 alter table public.paystubs
   add constraint paystubs_worker_type_check check (worker_type in ('employee', 'contractor')),
@@ -103,7 +108,13 @@ comment on column public.paystubs.regular_hours is 'Hours rounded to 4 decimals 
 comment on column public.paystubs.salary_pay is 'Annual salary / pay periods per year, rounded half-up to the cent; the remainder cent is not trued up later in the year (documented policy). Prorated by calendar days for a hire or termination inside the period.';
 comment on column public.paystubs.details is 'Per-workweek breakdown [{week_start, week_end, worked_hours, regular_hours, overtime_hours, double_time_hours, days_worked}], the rate, the W-4 used and the FICA wage bases.';
 
+comment on column public.paystubs.approved_by is 'Who approved the stub: the approval of its run (approved_by/at are the run''s).';
+comment on column public.paystubs.processed_by is 'Who processed (paid) the stub: the payment of its run (processed_by/at are the run''s paid_by/at).';
+comment on column public.paystubs.notes is 'Free notes on the stub; still editable once the run is approved (the amounts are not).';
+
 create unique index if not exists paystubs_run_employee_key on public.paystubs (payroll_run_id, employee_id);
+create index if not exists paystubs_approved_by_idx on public.paystubs (approved_by);
+create index if not exists paystubs_processed_by_idx on public.paystubs (processed_by);
 create index if not exists paystubs_employee_pay_date_idx on public.paystubs (employee_id, pay_date);
 create index if not exists paystubs_organization_idx on public.paystubs (organization_id);
 
@@ -224,7 +235,8 @@ language plpgsql set search_path = ''
 as $$
 begin
   if new.status = 'approved' then
-    update public.paystubs p set status = 'approved' where p.payroll_run_id = new.id;
+    update public.paystubs p set status = 'approved', approved_by = new.approved_by, approved_at = new.approved_at
+    where p.payroll_run_id = new.id;
     update public.time_entries t set payroll_run_id = new.id
     where t.organization_id = new.organization_id
       and t.payroll_run_id is null
@@ -232,7 +244,8 @@ begin
       and t.clock_in < new.window_end and t.clock_out > new.window_start
       and exists (select 1 from public.paystubs p where p.payroll_run_id = new.id and p.employee_id = t.employee_id);
   elsif new.status = 'paid' then
-    update public.paystubs p set status = 'processed' where p.payroll_run_id = new.id;
+    update public.paystubs p set status = 'processed', processed_by = new.paid_by, processed_at = new.paid_at
+    where p.payroll_run_id = new.id;
   elsif new.status = 'void' then
     update public.paystubs p set status = 'voided' where p.payroll_run_id = new.id;
     update public.time_entries t set payroll_run_id = null where t.payroll_run_id = new.id;
@@ -240,7 +253,7 @@ begin
   return null;
 end
 $$;
-comment on function private.payroll_run_status_effects() is 'Trigger (after a status change of a payroll run): approve -> stubs approved and the paid time entries locked; paid -> stubs processed; void -> stubs voided and the entries released.';
+comment on function private.payroll_run_status_effects() is 'Trigger (after a status change of a payroll run): approve -> stubs approved (with the run''s approved_by/at) and the paid time entries locked; paid -> stubs processed (processed_by/at = the run''s paid_by/at); void -> stubs voided and the entries released.';
 revoke all on function private.payroll_run_status_effects() from public, anon, authenticated;
 
 create trigger payroll_run_status_effects after update of status on public.payroll_runs
@@ -266,7 +279,9 @@ begin
       join public.payroll_runs r on r.id = o.payroll_run_id
       join new_rows n on n.id = o.id
       where r.status <> 'draft'
-        and (to_jsonb(n) - array['status', 'updated_at']) is distinct from (to_jsonb(o) - array['status', 'updated_at'])
+        and (to_jsonb(n) - array['status', 'updated_at', 'approved_by', 'approved_at', 'processed_by', 'processed_at', 'notes'])
+            is distinct from
+            (to_jsonb(o) - array['status', 'updated_at', 'approved_by', 'approved_at', 'processed_by', 'processed_at', 'notes'])
       limit 1
     $q$ into v_run;
   else
@@ -275,12 +290,12 @@ begin
     where r.status <> 'draft' limit 1;
   end if;
   if v_run is not null then
-    raise exception using errcode = 'PR409', message = format('paystubs of non-draft payroll run %s cannot change (only their status follows the run)', v_run), detail = 'run_immutable';
+    raise exception using errcode = 'PR409', message = format('paystubs of non-draft payroll run %s cannot change (only their status and stamps follow the run, and their notes stay editable)', v_run), detail = 'run_immutable';
   end if;
   return null;
 end
 $$;
-comment on function private.paystubs_guard() is 'Trigger (per statement): stubs of a non-draft run cannot be inserted, deleted or edited; only their status follows the run.';
+comment on function private.paystubs_guard() is 'Trigger (per statement): stubs of a non-draft run cannot be inserted, deleted or edited; only their status and approved/processed stamps follow the run, and their notes stay editable.';
 revoke all on function private.paystubs_guard() from public, anon, authenticated;
 
 create trigger paystubs_guard_insert after insert on public.paystubs

@@ -268,6 +268,38 @@ def test_an_approved_run_totals_its_stubs_whatever_was_typed_into_the_draft(db: 
     assert approved["total_gross"] == run["total_gross"] and approved["total_amount"] == run["total_amount"]
 
 
+def test_a_stub_records_who_approved_and_processed_it_and_keeps_notes(db: psycopg.Connection) -> None:
+    """A paystub holds approved_by/at, processed_by/at and notes (the original workflow prepared → approved →
+    processed); the stamps are those of the run's approval and payment, and notes stay editable."""
+    p = PayrollDb(db)
+    org, hourly, _ = _scenario(p)
+    admin, owner = p.user(org, "admin"), p.user(org, "owner")
+    rid = p.run(org, "2026-01-05", "2026-01-11")["payroll_run_id"]
+    _as_user(db, admin)
+    p.action(rid, "approve")
+    db.execute(
+        "update public.paystubs set notes = 'bonus paid separately' where payroll_run_id = %s and employee_id = %s",
+        (rid, hourly),
+    )
+    db.execute("reset role")
+    _as_user(db, owner)
+    p.action(rid, "mark_paid")
+    db.execute("reset role")
+    stub = p.stub(rid, hourly)
+    run = db.execute(
+        "select approved_by::text, approved_at, paid_by::text, paid_at from public.payroll_runs where id = %s",
+        (rid,),
+    ).fetchone()
+    assert run is not None and run[0] == admin and run[2] == owner
+    assert (
+        str(stub["approved_by"]),
+        stub["approved_at"],
+        str(stub["processed_by"]),
+        stub["processed_at"],
+    ) == run
+    assert stub["status"] == "processed" and stub["notes"] == "bonus paid separately"
+
+
 def test_off_cycle_run_pays_only_what_the_approved_run_did_not(db: psycopg.Connection) -> None:
     """38 h approved; 4 h added later: the correction pays 2 h regular + 2 h overtime (week total 42)."""
     p = PayrollDb(db)
