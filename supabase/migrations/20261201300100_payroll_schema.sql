@@ -176,6 +176,14 @@ declare
   v_lifecycle text[] := array['status', 'approved_by', 'approved_at', 'paid_by', 'paid_at', 'voided_by',
                               'voided_at', 'updated_at'];
 begin
+  if tg_op = 'INSERT' then
+    -- a run inserted as approved, paid or void would hold its period without stubs or locks (and a paid run
+    -- can be neither voided nor deleted): runs start as drafts and move by update
+    if new.status is distinct from 'draft' then
+      raise exception using errcode = 'PR409', message = format('a payroll run starts as a draft, not %s', new.status), detail = 'invalid_transition';
+    end if;
+    return new;
+  end if;
   if tg_op = 'DELETE' then
     -- deleting the whole organization (cascade) is the one way a non-draft run goes away
     if old.status <> 'draft' and exists (select 1 from public.organizations o where o.id = old.organization_id) then
@@ -219,10 +227,10 @@ begin
   return new;
 end
 $$;
-comment on function private.payroll_runs_guard() is 'Trigger: approved/paid/void runs are immutable except for their lifecycle columns; a draft''s totals are the sums of its stubs; status moves draft -> approved -> paid, or to void from draft/approved, stamping who and when; only drafts can be deleted (except when the whole organization is deleted).';
+comment on function private.payroll_runs_guard() is 'Trigger: a run starts as a draft; approved/paid/void runs are immutable except for their lifecycle columns; a draft''s totals are the sums of its stubs; status moves draft -> approved -> paid, or to void from draft/approved, stamping who and when; only drafts can be deleted (except when the whole organization is deleted).';
 revoke all on function private.payroll_runs_guard() from public, anon, authenticated;
 
-create trigger payroll_runs_guard before update or delete on public.payroll_runs
+create trigger payroll_runs_guard before insert or update or delete on public.payroll_runs
   for each row execute function private.payroll_runs_guard();
 
 -- What a status change does, whoever makes it: public.payroll_run_action, or an owner/admin updating the run

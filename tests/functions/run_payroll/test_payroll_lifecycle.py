@@ -300,6 +300,24 @@ def test_a_stub_records_who_approved_and_processed_it_and_keeps_notes(db: psycop
     assert stub["status"] == "processed" and stub["notes"] == "bonus paid separately"
 
 
+@pytest.mark.parametrize("status", ["approved", "paid", "void"])
+def test_a_run_starts_as_a_draft(db: psycopg.Connection, status: str) -> None:
+    """A run inserted directly (the insert policy lets an owner/admin) as approved or paid would hold its
+    period's one regular run without stubs or locks, and a paid run can be neither voided nor deleted: the
+    period could never be paid again."""
+    p = PayrollDb(db)
+    org, _, _ = _scenario(p)
+    admin = p.user(org, "admin")
+    _as_user(db, admin)
+    with pytest.raises(psycopg.Error) as err:
+        db.execute(
+            "insert into public.payroll_runs (organization_id, period_start, period_end, pay_date, status)"
+            " values (%s, '2026-01-05', '2026-01-11', '2026-01-11', %s)",
+            (org, status),
+        )
+    assert sqlstate(err.value) == "PR409"
+
+
 def test_off_cycle_run_pays_only_what_the_approved_run_did_not(db: psycopg.Connection) -> None:
     """38 h approved; 4 h added later: the correction pays 2 h regular + 2 h overtime (week total 42)."""
     p = PayrollDb(db)
