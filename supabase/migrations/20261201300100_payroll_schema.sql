@@ -281,16 +281,17 @@ begin
     where r.status <> 'draft' limit 1;
   elsif tg_op = 'UPDATE' then
     -- EXECUTE: planned for the real row count (a cached plan assumes one-row transition tables and would
-    -- pair old and new rows in a nested loop: quadratic for a recalculated run of hundreds of stubs)
+    -- pair old and new rows in a nested loop: quadratic for a recalculated run of hundreds of stubs). min(),
+    -- not LIMIT 1: under a LIMIT the planner expects an early match and pairs the rows in a nested loop again,
+    -- and when nothing matches, which is every legitimate update, that loop runs to the end
     execute $q$
-      select o.payroll_run_id from old_rows o
+      select min(o.payroll_run_id) from old_rows o
       join public.payroll_runs r on r.id = o.payroll_run_id
       join new_rows n on n.id = o.id
       where r.status <> 'draft'
         and (to_jsonb(n) - array['status', 'updated_at', 'approved_by', 'approved_at', 'processed_by', 'processed_at', 'notes'])
             is distinct from
             (to_jsonb(o) - array['status', 'updated_at', 'approved_by', 'approved_at', 'processed_by', 'processed_at', 'notes'])
-      limit 1
     $q$ into v_run;
   else
     select o.payroll_run_id into v_run from old_rows o
