@@ -27,7 +27,7 @@ from typing import Any
 from devkit import tokens
 from shared.errors import NotFoundError, ServiceUnavailableError
 from shared.function import Endpoint
-from shared.http import Headers, Request, Response, accept_request_id, dumps, problem_response
+from shared.http import Headers, Request, Response, accept_request_id, ascii_int, dumps, problem_response
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
@@ -149,8 +149,7 @@ def _headers(environ: Mapping[str, Any]) -> Headers:
 
 def _request(environ: Mapping[str, Any], headers: Headers, path: str, limit: int) -> Request:
     raw_length = str(environ.get("CONTENT_LENGTH") or "")
-    # ASCII digits only: '²' passes str.isdigit() and int() refuses it
-    length = int(raw_length) if raw_length.isascii() and raw_length.isdigit() else None
+    length = ascii_int(raw_length)
     body = b""
     if length and length <= limit:
         body = environ["wsgi.input"].read(length)

@@ -191,6 +191,15 @@ def dumps(data: Any) -> bytes:
     return json.dumps(data, default=_default, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def ascii_int(text: str | None, max_digits: int = 18) -> int | None:
+    """The non-negative int that `text` spells in ASCII digits, at most `max_digits` of them (so that it fits a
+    bigint), or None. `str.isdigit()` alone also accepts '²', which `int()` then refuses, and other scripts'
+    digits, which `int()` reads: neither belongs in a header, an id or a timestamp."""
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def accept_request_id(value: str | None) -> str:
     """The caller's X-Request-Id when it is sane (8–128 chars of [A-Za-z0-9._:-]), otherwise a new UUID."""
     if value and _REQUEST_ID_RE.fullmatch(value):  # not match(): `$` also matches before a final "\n"

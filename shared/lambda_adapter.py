@@ -25,7 +25,7 @@ from typing import Any
 
 from shared.errors import BadRequestError
 from shared.function import endpoint_of
-from shared.http import Headers, Request, Response, dumps
+from shared.http import Headers, Request, Response, ascii_int, dumps
 
 _TEXTUAL = (
     "application/json",
@@ -74,8 +74,7 @@ def request_from_url_event(event: Mapping[str, Any]) -> Request:
         query_string=event.get("rawQueryString") or "",
         body=body,
         remote_addr=http.get("sourceIp"),
-        # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
-        content_length=int(length) if length and length.isascii() and length.isdigit() else None,
+        content_length=ascii_int(length),
     )
 
 

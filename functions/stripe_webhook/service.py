@@ -50,6 +50,7 @@ from functions.stripe_webhook.models import (
     to_major,
     ts,
 )
+from shared.http import ascii_int
 
 Version = tuple[int, int, int, str]
 
@@ -709,8 +710,7 @@ def org_id(value: str | None) -> int | None:
     """An organization (or invoice) id given as text by Stripe metadata, when it is one."""
     if value is None:
         return None
-    text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return ascii_int(str(value).strip())
 
 
 def _error_text(pi: PaymentIntentSnap | None) -> str | None:

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
+from shared.http import ascii_int
+
 DEFAULT_TOLERANCE = 300
 
 
@@ -44,10 +46,9 @@ def _parse(header: str) -> tuple[int, list[str]]:
         if not sep:
             continue
         if key == "t" and timestamp is None:
-            # ASCII digits only: str.isdigit() also accepts '²' (int() then raises) and other scripts' digits
-            if not (value.isascii() and value.isdigit()) or len(value) > 12:
+            timestamp = ascii_int(value, max_digits=12)
+            if timestamp is None:
                 raise SignatureError("invalid_signature_header", "Stripe-Signature timestamp is not a number")
-            timestamp = int(value)
         elif key == "v1" and value:
             v1.append(value)
     if timestamp is None:

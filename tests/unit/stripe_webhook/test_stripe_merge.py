@@ -521,3 +521,25 @@ def test_refunding_everything_in_every_order_reopens_the_invoice() -> None:
             ("refunded", Decimal("60.00")),
             ("refunded", Decimal("40.00")),
         }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42", 42),
+        (" 7 ", 7),
+        ("²", None),
+        ("٣", None),
+        ("-1", None),
+        ("1e3", None),
+        ("", None),
+        (None, None),
+        ("9" * 18, int("9" * 18)),
+        ("9" * 19, None),
+    ],
+)
+def test_organization_ids_from_metadata_are_ascii_digits_or_nothing(
+    text: str | None, expected: int | None
+) -> None:
+    # metadata and client_reference_id are free text: a digit of another script must not crash the event
+    assert service.org_id(text) == expected
