@@ -63,7 +63,7 @@ def _clean(url: str, logs_after: int) -> None:
     """Delete the bench's draft runs and the audit rows its rounds wrote (system_logs rows past `logs_after`),
     then vacuum, so that each measurement starts from the same settled database: no autovacuum of the deleted
     stubs competing with the runs for the two cores, and no audit table growing by some 22,000 rows a round
-    (which made a long-used benchmark database measurably slower than a fresh one)."""
+    (a long-used benchmark database, whose system_logs had grown so, measured slower than a fresh one)."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
